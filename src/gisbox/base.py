@@ -1,0 +1,159 @@
+"""`gisbox base`: a Debian base image made from a Debian mirror with debootstrap.
+
+For air-gapped sites and machines without a registry. The root filesystem is
+slimmed the way the official `-slim` images are (documentation except
+copyright files, man pages, info pages and locales are dropped, and dpkg is
+configured to keep dropping them), then imported with `docker import`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from gisbox.engine import Engine
+from gisbox.errors import EngineError, SpecError
+
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+SECURITY_MIRROR = "http://deb.debian.org/debian-security"
+SUITES = {"12": "bookworm", "13": "trixie", "11": "bullseye"}
+DPKG_EXCLUDES = """\
+# gisbox base: keep the image slim, like the official -slim images
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/man/*
+"""
+APT_CONF = {
+    "docker-clean": (
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
+        '/var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
+        '/var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n'
+    ),
+    "docker-no-languages": 'Acquire::Languages "none";\n',
+    "docker-gzip-indexes": 'Acquire::GzipIndexes "true";\n',
+    "docker-autoremove-suggests": 'Apt::AutoRemove::SuggestsImportant "false";\n',
+}
+
+
+def suite_for(reference: str) -> str:
+    """Map 'debian:bookworm-slim' / 'debian:12' to the Debian suite name."""
+    name, _, tag = reference.partition(":")
+    if name not in ("debian", "docker.io/library/debian", "library/debian") or not tag:
+        raise SpecError(
+            f"`gisbox base` makes Debian bases only; {reference!r} is not one",
+            hint="set image.base to e.g. 'debian:bookworm-slim', or pull your base yourself",
+        )
+    suite = tag.removesuffix("-slim")
+    return SUITES.get(suite, suite)
+
+
+def sources(suite: str, mirror: str) -> str:
+    return (
+        f"Types: deb\nURIs: {mirror}\nSuites: {suite} {suite}-updates\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+        f"Types: deb\nURIs: {SECURITY_MIRROR}\nSuites: {suite}-security\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    )
+
+
+def slim_rootfs(root: Path, suite: str, mirror: str) -> None:
+    """Drop what the official slim images drop and configure dpkg/apt likewise."""
+    for sub in ("man", "info", "groff", "lintian", "linda"):
+        d = root / "usr/share" / sub
+        if d.is_dir():
+            shutil.rmtree(d)
+            d.mkdir()
+    locale = root / "usr/share/locale"
+    if locale.is_dir():
+        for entry in locale.iterdir():
+            if entry.name != "locale.alias":
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    doc = root / "usr/share/doc"
+    if doc.is_dir():
+        for path in sorted(doc.rglob("*"), reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif path.name != "copyright" or path.parent.parent != doc:
+                path.unlink()
+    for sub in ("var/lib/apt/lists", "var/cache/apt", "var/log"):
+        d = root / sub
+        for entry in d.rglob("*") if d.is_dir() else []:
+            if entry.is_file() or entry.is_symlink():
+                entry.unlink()
+    (root / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
+    (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(DPKG_EXCLUDES)
+    for name, text in APT_CONF.items():
+        (root / "etc/apt/apt.conf.d" / name).write_text(text)
+    (root / "etc/apt/sources.list").unlink(missing_ok=True)
+    (root / "etc/apt/sources.list.d/debian.sources").write_text(sources(suite, mirror))
+
+
+def make_base(
+    engine: Engine,
+    reference: str,
+    *,
+    mirror: str = DEFAULT_MIRROR,
+    arch: str = "amd64",
+    on_line: Callable[[str], None] = lambda _l: None,
+) -> str:
+    """Create `reference` from `mirror`; return the new image id."""
+    suite = suite_for(reference)
+    debootstrap = shutil.which("debootstrap")
+    if debootstrap is None:
+        raise EngineError(
+            "debootstrap is not installed", hint="apt-get install -y debootstrap"
+        )
+    with tempfile.TemporaryDirectory(prefix="gisbox-base-") as tmp:
+        root = Path(tmp) / "rootfs"
+        argv = [debootstrap, "--variant=minbase", f"--arch={arch}", suite, str(root), mirror]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        tail: list[str] = []
+        for line in proc.stdout:
+            on_line(line.rstrip())
+            tail = [*tail[-20:], line.rstrip()]
+        if proc.wait() != 0:
+            raise EngineError(
+                f"debootstrap of {suite} from {mirror} failed:\n" + "\n".join(tail),
+                hint="check that the mirror is reachable, or pass --mirror",
+            )
+        slim_rootfs(root, suite, mirror)
+        on_line(f"importing the root filesystem as {reference}")
+        tar = subprocess.Popen(
+            ["tar", "--numeric-owner", "--xattrs", "--exclude=./dev/*", "--exclude=./proc/*",
+             "--exclude=./sys/*", "-C", str(root), "-c", "."],
+            stdout=subprocess.PIPE,
+        )
+        res = subprocess.run(
+            [engine.client.path, "import", "--change", 'CMD ["bash"]', "-", reference],
+            stdin=tar.stdout, capture_output=True, text=True, check=False,
+        )
+        tar.wait()
+        if res.returncode != 0 or tar.returncode != 0:
+            raise EngineError(f"docker import of the base failed: {res.stderr.strip()}")
+        return res.stdout.strip()
+
+
+def ensure_base(engine: Engine, reference: str) -> None:
+    """Use a local base, else pull it; when neither works say to run `gisbox base`."""
+    if engine.image_exists(reference):
+        return
+    ok, err = engine.try_pull(reference)
+    if not ok:
+        raise EngineError(
+            f"the base image {reference} is not present locally and cannot be pulled "
+            f"({err.splitlines()[-1] if err else 'no registry'})",
+            hint=f"run `gisbox base` to make {reference} from a Debian mirror",
+        )

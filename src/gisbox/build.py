@@ -1,0 +1,136 @@
+"""`gisbox build`: render, build with BuildKit, tag, verify inside, measure.
+
+Lifecycle: load spec -> refuse a stale lock -> ensure the base -> render the
+context -> build -> run `gisbox healthcheck --json` in the new image as its
+non-root user -> collect size, layers and versions into a `BuildReport`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gisbox.base import ensure_base
+from gisbox.cacert import find_ca_bundle
+from gisbox.engine import Engine
+from gisbox.errors import BuildError, VerifyError
+from gisbox.lock import LOCK_FILE, check_fresh, read_lock
+from gisbox.render import SUPPORT_DIR, lock_digest, render, write_context
+from gisbox.spec import SPEC_FILE, Spec, load_spec
+
+_HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
+
+
+@dataclass(kw_only=True)
+class BuildReport:
+    tag: str
+    image_id: str = ""
+    size_bytes: int = 0
+    layers: int = 0
+    build_seconds: float = 0.0
+    engine: str = ""
+    ca_bundle: str = ""
+    healthy: bool = False
+    health_reason: str = ""
+    bindings: dict[str, Any] = field(default_factory=dict)
+    lock_digest: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def explain_failure(lines: list[str]) -> str:
+    """The most useful sentence to say about a failed build log."""
+    text = "\n".join(lines)
+    m = _HASH_MISMATCH.search(text)
+    if m:
+        return (
+            f"hash mismatch for {m.group(1)}: the wheel the index served does not match "
+            f"the sha256 recorded in {LOCK_FILE}. If you edited the lock or the index "
+            "changed, run `gisbox lock`; otherwise treat it as tampering."
+        )
+    if "Unable to locate package" in text or "Version '" in text and "was not found" in text:
+        return (
+            "an OS package pinned in the lock is no longer offered by the base's mirror "
+            "(superseded by an update); run `gisbox lock` to re-pin"
+        )
+    errors = [ln for ln in lines if "ERROR" in ln or "error:" in ln.lower()]
+    return "\n".join((errors or lines)[-12:])
+
+
+def build_image(
+    project: Path,
+    engine: Engine,
+    *,
+    ca_cert: Path | None = None,
+    netrc: Path | None = None,
+    no_cache: bool = False,
+    on_line: Callable[[str], None] = lambda _l: None,
+    on_step: Callable[[str], None] = lambda _s: None,
+) -> BuildReport:
+    spec: Spec = load_spec(project / SPEC_FILE)
+    lock = read_lock(project / LOCK_FILE)
+    check_fresh(spec, lock, project / LOCK_FILE)
+    on_step(f"checking the base image {spec.image.base}")
+    ensure_base(engine, spec.image.base)
+    digest = lock_digest(project)
+    on_step("rendering Dockerfile and .dockerignore")
+    dockerfile = write_context(project, render(spec, lock, digest))
+    report = BuildReport(tag=spec.reference, engine=engine.client.description, lock_digest=digest)
+
+    bundle, origin = find_ca_bundle(ca_cert)
+    secrets: list[tuple[str, Path]] = []
+    if bundle is not None:
+        secrets.append(("gisbox_ca", bundle))
+        report.ca_bundle = f"{bundle} ({origin}, BuildKit secret)"
+    else:
+        report.ca_bundle = origin
+    if netrc is not None:
+        secrets.append(("gisbox_netrc", netrc))
+    argv = engine.build_argv(
+        context=project, dockerfile=dockerfile, tag=spec.reference,
+        platform=spec.image.platform, secrets=secrets,
+        extra=["--no-cache"] if no_cache else [],
+    )
+    on_step(f"building {spec.reference} with {engine.client.description}")
+    started = time.monotonic()
+    rc, lines = engine.stream(argv, on_line)
+    report.build_seconds = round(time.monotonic() - started, 1)
+    log = project / SUPPORT_DIR / "build.log"
+    log.write_text("\n".join(lines) + "\n")
+    if rc != 0:
+        raise BuildError(
+            f"docker build failed: {explain_failure(lines)}", hint=f"full log: {log}"
+        )
+    info = engine.inspect(spec.reference)
+    report.image_id = str(info["Id"])
+    report.size_bytes = int(info["Size"])
+    report.layers = len(info["RootFS"]["Layers"])
+
+    on_step("running `gisbox healthcheck` inside the image as its non-root user")
+    verify(engine, spec, report)
+    return report
+
+
+def verify(engine: Engine, spec: Spec, report: BuildReport) -> None:
+    res = engine.container_run(
+        "--rm", "--user", f"{spec.runtime.uid}:{spec.runtime.uid}", report.image_id,
+        "/usr/local/bin/gisbox", "healthcheck", "--json", timeout=120,
+    )
+    try:
+        payload = json.loads(res.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        payload = {}
+    report.healthy = res.returncode == 0 and bool(payload.get("healthy"))
+    report.bindings = payload.get("bindings", {})
+    if not report.healthy:
+        report.health_reason = res.stderr.strip() or payload.get("reason", "no output")
+        raise VerifyError(
+            f"{spec.reference} was built but is unhealthy: {report.health_reason}",
+            hint="run `docker run --rm IMAGE gisbox healthcheck` to reproduce",
+        )

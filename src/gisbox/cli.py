@@ -1,0 +1,156 @@
+"""The `gisbox` command line: thin click commands over the library functions."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gisbox import __version__
+from gisbox.errors import GisboxError, SpecError
+
+F = TypeVar("F", bound=Callable[..., Any])
+project_option = click.option(
+    "--project", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="The project directory (holds gisbox.toml).",
+)
+
+
+def handle_errors(func: F) -> F:
+    """Print a GisboxError as `error: …` + fix hint and exit with its code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GisboxError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  fix: {exc.hint}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gisbox")
+def cli() -> None:
+    """Build small, verified production images of Python geospatial stacks."""
+
+
+@cli.command()
+@click.option("--profile", default="minimal", show_default=True, help="Ready profile to start from.")
+@click.option("--force", is_flag=True, help="Overwrite an existing gisbox.toml.")
+@project_option
+@handle_errors
+def init(profile: str, force: bool, project: Path) -> None:
+    """Write a commented gisbox.toml for a profile."""
+    from gisbox.profiles import init_project
+
+    path = init_project(project, profile, force=force)
+    click.echo(f"wrote {path}; next: `gisbox lock`")
+
+
+@cli.command()
+@project_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@handle_errors
+def lock(project: Path, quiet: bool) -> None:
+    """Resolve gisbox.lock: exact versions and sha256 hashes for the image's platform."""
+    from gisbox.engine import Engine
+    from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+    from gisbox.report import console, progress
+    from gisbox.spec import SPEC_FILE, load_spec
+
+    spec = load_spec(project / SPEC_FILE)
+    engine = Engine.detect()
+    with progress(not quiet) as (on_step, _):
+        result = resolve_lock(spec, engine, on_step)
+    write_lock(result, project / LOCK_FILE)
+    console.print(
+        f"wrote {project / LOCK_FILE}: {len(result.packages)} Python packages, "
+        f"{len(result.os_packages)} OS packages, Python {result.target.python_full}, "
+        f"{result.target.python_platform}"
+    )
+
+
+@cli.command()
+@project_option
+@handle_errors
+def dockerfile(project: Path) -> None:
+    """Write the Dockerfile, .dockerignore and .gisbox/ support files from spec and lock."""
+    from gisbox.lock import LOCK_FILE, check_fresh, read_lock
+    from gisbox.render import lock_digest, render, write_context
+    from gisbox.spec import SPEC_FILE, load_spec
+
+    spec = load_spec(project / SPEC_FILE)
+    the_lock = read_lock(project / LOCK_FILE)
+    check_fresh(spec, the_lock, project / LOCK_FILE)
+    path = write_context(project, render(spec, the_lock, lock_digest(project)))
+    click.echo(f"wrote {path} and {project / '.dockerignore'}")
+
+
+@cli.command()
+@project_option
+@click.option("--ca-cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="CA bundle for HTTPS inside the build (default: the host's).")
+@click.option("--netrc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="netrc with private-index credentials (a BuildKit secret).")
+@click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handle_errors
+def build(project: Path, ca_cert: Path | None, netrc: Path | None, no_cache: bool,
+          as_json: bool) -> None:
+    """Render, build with BuildKit, verify inside the image, report."""
+    from gisbox.build import build_image
+    from gisbox.engine import Engine
+    from gisbox.report import print_build, progress
+
+    engine = Engine.detect()
+    with progress(not as_json) as (on_step, on_line):
+        report = build_image(project, engine, ca_cert=ca_cert, netrc=netrc,
+                             no_cache=no_cache, on_line=on_line, on_step=on_step)
+    print_build(report, as_json)
+
+
+@cli.command()
+@project_option
+@click.option("--mirror", default=None, help="Debian mirror (default: deb.debian.org).")
+@click.option("--tag", default=None, help="Tag to create (default: the spec's image.base).")
+@handle_errors
+def base(project: Path, mirror: str | None, tag: str | None) -> None:
+    """Make the Debian base image from a Debian mirror with debootstrap."""
+    from gisbox.base import DEFAULT_MIRROR, make_base
+    from gisbox.engine import Engine
+    from gisbox.report import console, human_size, progress
+    from gisbox.spec import SPEC_FILE, Spec, load_spec
+
+    spec_path = project / SPEC_FILE
+    reference = tag or (load_spec(spec_path) if spec_path.exists() else Spec()).image.base
+    engine = Engine.detect()
+    with progress(True) as (on_step, on_line):
+        on_step(f"debootstrap {reference} from {mirror or DEFAULT_MIRROR}")
+        image_id = make_base(engine, reference, mirror=mirror or DEFAULT_MIRROR, on_line=on_line)
+    size = int(engine.inspect(reference)["Size"])
+    console.print(f"created {reference} ({image_id[:19]}, {human_size(size)})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the probe results as JSON.")
+def healthcheck(as_json: bool) -> None:
+    """Fast in-environment check: imports, PROJ/GDAL data, a golden transformation."""
+    from gisbox.runtime.healthcheck import main as run
+
+    sys.exit(run(["--json"] if as_json else []))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except SpecError as exc:  # pragma: no cover - handled in commands
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,154 @@
+"""Render the Dockerfile, .dockerignore and build-context support files.
+
+Everything written here derives from the spec and the lock alone; the
+support files go to `.gisbox/` in the project (the only other part of the
+build context besides the app files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path, PurePosixPath
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from gisbox import __version__
+from gisbox.atomic import write_text_atomic
+from gisbox.lock import LOCK_FILE, Lock
+from gisbox.spec import Spec
+
+SUPPORT_DIR = ".gisbox"
+BUILDER_HELPERS = ("bootstrap_uv.py", "strip_safely.py")  # stdlib-only scripts run in the builder
+LAUNCHER = """#!/opt/venv/bin/python
+# gisbox's in-image command (standard library + the stack only).
+import sys
+
+sys.path.insert(0, "/opt/gisbox")
+from gisbox.runtime.main import main
+
+sys.exit(main())
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rendered:
+    dockerfile: str
+    dockerignore: str
+    requirements: str
+
+
+def lock_digest(project: Path) -> str:
+    return "sha256:" + hashlib.sha256((project / LOCK_FILE).read_bytes()).hexdigest()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("gisbox", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["q"] = lambda v: json.dumps(str(v))
+    return env
+
+
+def labels(spec: Spec, lock: Lock, digest: str) -> dict[str, str]:
+    """OCI labels plus gisbox's own; the user's labels win on conflicts."""
+    base = {
+        "org.opencontainers.image.title": spec.image.name,
+        "org.opencontainers.image.version": spec.image.tag,
+        "org.opencontainers.image.description": "Python geospatial stack built by gisbox",
+        "org.opencontainers.image.base.name": spec.image.base,
+        "io.gisbox.version": __version__,
+        "io.gisbox.strategy": spec.image.strategy,
+        "io.gisbox.lock-digest": digest,
+        "io.gisbox.input-digest": lock.input_digest,
+        "io.gisbox.python": lock.target.python_full,
+    }
+    return {**base, **spec.runtime.labels}
+
+
+def app_files(spec: Spec) -> list[tuple[str, str]]:
+    """(source in the context, destination in the image) for each app entry."""
+    out = []
+    for f in spec.app.files:
+        src = PurePosixPath(f)
+        dest = PurePosixPath(spec.app.workdir) / src
+        out.append((str(src) + ("/" if f.endswith("/") else ""), str(dest) + ("/" if f.endswith("/") else "")))
+    return out
+
+
+def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
+    env = _environment()
+    index_args: list[str] = []
+    if spec.python.index_url:
+        index_args += ["--index-url", spec.python.index_url]
+    for url in spec.python.extra_index_urls:
+        index_args += ["--extra-index-url", url]
+    wheel = lock.uv_wheel()
+    dockerfile = env.get_template("Dockerfile.j2").render(
+        gisbox_version=__version__,
+        lock_digest=digest,
+        base=spec.image.base,
+        runtime_pins=lock.os_pins("runtime"),
+        builder_pins=lock.os_pins("builder"),
+        python=lock.target.python,
+        uv_url=wheel.url,
+        uv_sha256=wheel.sha256,
+        index_args=index_args,
+        strip=spec.image.strip,
+        compile_bytecode=spec.image.compile_bytecode,
+        uid=spec.runtime.uid,
+        user=spec.runtime.user,
+        env=sorted(spec.runtime.env.items()),
+        workdir=spec.app.workdir,
+        app_files=app_files(spec),
+        labels=sorted(labels(spec, lock, digest).items()),
+        command=json.dumps(list(spec.app.command)),
+    )
+    dockerignore = env.get_template("dockerignore.j2").render(
+        app_sources=[f.rstrip("/") for f in spec.app.files]
+    )
+    return Rendered(
+        dockerfile=dockerfile, dockerignore=dockerignore, requirements=lock.requirements_txt()
+    )
+
+
+def _write_runtime(dest: Path) -> None:
+    """Copy gisbox's stdlib-only runtime package and the launcher into `dest`."""
+    pkg = dest / "gisbox"
+    (pkg / "runtime").mkdir(parents=True)
+    root = resources.files("gisbox")
+    (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
+    for entry in root.joinpath("runtime").iterdir():
+        if entry.name.endswith(".py"):
+            (pkg / "runtime" / entry.name).write_text(entry.read_text(encoding="utf-8"))
+    (dest / "bin").mkdir()
+    launcher = dest / "bin" / "gisbox"
+    launcher.write_text(LAUNCHER)
+    launcher.chmod(0o755)
+
+
+def write_context(project: Path, rendered: Rendered) -> Path:
+    """Write Dockerfile, .dockerignore and `.gisbox/` support files; return the Dockerfile."""
+    support = project / SUPPORT_DIR
+    support.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=support, prefix=".runtime-") as tmp:
+        staged = Path(tmp) / "runtime"
+        _write_runtime(staged)
+        final = support / "runtime"
+        if final.exists():
+            shutil.rmtree(final)
+        staged.rename(final)
+    for helper in BUILDER_HELPERS:
+        text = resources.files("gisbox").joinpath("runtime", helper).read_text(encoding="utf-8")
+        write_text_atomic(support / helper, text)
+    write_text_atomic(support / "requirements.txt", rendered.requirements)
+    write_text_atomic(project / ".dockerignore", rendered.dockerignore)
+    write_text_atomic(project / "Dockerfile", rendered.dockerfile)
+    return project / "Dockerfile"

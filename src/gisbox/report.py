@@ -1,0 +1,63 @@
+"""Human (rich) and machine (JSON) output of build reports and progress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.table import Table
+
+from gisbox.build import BuildReport
+
+console = Console(stderr=True)
+
+
+def human_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+@contextmanager
+def progress(enabled: bool) -> Iterator[tuple[Callable[[str], None], Callable[[str], None]]]:
+    """Yield (on_step, on_line): a spinner naming the step and the latest output line."""
+    if not enabled:
+        yield (lambda _s: None), (lambda _l: None)
+        return
+    state = {"step": "starting"}
+    with console.status("starting") as status:
+
+        def on_step(step: str) -> None:
+            state["step"] = step
+            console.log(step)
+            status.update(step)
+
+        def on_line(line: str) -> None:
+            status.update(f"{state['step']}\n[dim]{line[:150]}[/dim]")
+
+        yield on_step, on_line
+
+
+def build_table(report: BuildReport) -> Table:
+    table = Table(title=f"gisbox build: {report.tag}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("image id", report.image_id)
+    table.add_row("size (uncompressed)", human_size(report.size_bytes))
+    table.add_row("layers", str(report.layers))
+    table.add_row("build time", f"{report.build_seconds:.1f} s")
+    table.add_row("engine", report.engine)
+    table.add_row("CA bundle", report.ca_bundle)
+    table.add_row("lock digest", report.lock_digest)
+    table.add_row("healthcheck", "passed" if report.healthy else f"FAILED: {report.health_reason}")
+    for name, info in sorted(report.bindings.items()):
+        libs = ", ".join(f"{k.upper()} {v}" for k, v in info.items() if k != "version" and v)
+        table.add_row(f"  {name} {info.get('version', '')}", libs)
+    return table
+
+
+def print_build(report: BuildReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    else:
+        Console().print(build_table(report))

@@ -1,0 +1,92 @@
+"""Python resolution with uv: binary wheels only, for the image's platform.
+
+`uv pip compile --format pylock.toml` gives, per package, the exact version
+and every compatible wheel with its URL and sha256.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from gisbox.errors import LockError
+from gisbox.spec import PLATFORMS
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wheel:
+    url: str
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1].split("#", 1)[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonPackage:
+    name: str
+    version: str
+    wheels: tuple[Wheel, ...]
+
+
+def uv_bin() -> str:
+    from uv import find_uv_bin
+
+    return str(find_uv_bin())
+
+
+def uv_version() -> str:
+    out = subprocess.run([uv_bin(), "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split()[1]
+
+
+def python_platform(platform: str, glibc: str) -> str:
+    """uv's --python-platform for a Linux platform and glibc, e.g. x86_64-manylinux_2_36."""
+    major, minor = glibc.split(".")[:2]
+    return f"{PLATFORMS[platform]}-manylinux_{major}_{minor}"
+
+
+def compile_requirements(
+    requirements: list[str],
+    *,
+    python_version: str,
+    uv_platform: str,
+    index_url: str | None = None,
+    extra_index_urls: tuple[str, ...] = (),
+) -> list[PythonPackage]:
+    """Resolve `requirements` to exact versions with every wheel's sha256."""
+    with tempfile.TemporaryDirectory(prefix="gisbox-lock-") as tmp:
+        src = Path(tmp) / "requirements.in"
+        out = Path(tmp) / "pylock.toml"
+        src.write_text("\n".join(requirements) + "\n")
+        argv = [
+            uv_bin(), "pip", "compile", str(src), "-o", str(out), "--format", "pylock.toml",
+            "--python-version", python_version, "--python-platform", uv_platform,
+            "--only-binary", ":all:", "--generate-hashes", "--no-header", "--quiet",
+        ]
+        if index_url:
+            argv += ["--index-url", index_url]
+        for url in extra_index_urls:
+            argv += ["--extra-index-url", url]
+        res = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if res.returncode != 0:
+            raise LockError(
+                "uv could not resolve the requirements for "
+                f"{uv_platform}, Python {python_version}, binary wheels only:\n"
+                + res.stderr.strip(),
+                hint="relax the pin named above, or pick packages that publish Linux wheels",
+            )
+        data = tomllib.loads(out.read_text())
+    packages = []
+    for entry in data.get("packages", []):
+        wheels = tuple(
+            Wheel(url=w["url"], sha256=w["hashes"]["sha256"]) for w in entry.get("wheels", [])
+        )
+        if not wheels:
+            raise LockError(f"{entry['name']} {entry.get('version')} has no binary wheel")
+        packages.append(PythonPackage(name=entry["name"], version=entry["version"], wheels=wheels))
+    return sorted(packages, key=lambda p: p.name)

@@ -1,0 +1,24 @@
+"""The `gisbox` command inside images: stdlib-only dispatch to runtime commands."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = "usage: gisbox healthcheck [--json]\n(this is the in-image gisbox; the full CLI runs on the host)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["healthcheck"]:
+        from gisbox.runtime.healthcheck import main as healthcheck
+
+        return healthcheck(args[1:])
+    if args[:1] in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The `gisbox.toml` spec: parsed and validated into frozen, typed models.
+
+Every validation error names the file, the dotted key and what to do, and
+raises `SpecError` (exit code 2). Only the `lock_inputs()` part of a spec
+affects resolution; its digest is what makes a lock stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gisbox.errors import SpecError
+
+SPEC_FILE = "gisbox.toml"
+LOCK_FORMAT = 1
+PLATFORMS = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?$")
+_PY_VERSION = re.compile(r"^3\.\d+$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ImageSpec(_Frozen):
+    """What the image is built from and how."""
+
+    name: str = "gisbox/app"
+    tag: str = "latest"
+    base: str = "debian:bookworm-slim"
+    python: str = "base"
+    strategy: Literal["wheels", "system"] = "wheels"
+    platform: str = "linux/amd64"
+    strip: bool = True
+    compile_bytecode: bool = True
+
+    @field_validator("name", "base")
+    @classmethod
+    def _image_ref(cls, v: str) -> str:
+        if not _IMAGE_NAME.match(v):
+            raise ValueError(f"{v!r} is not a valid image reference (e.g. 'debian:bookworm-slim')")
+        return v
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, v: str) -> str:
+        if v != "base" and not _PY_VERSION.match(v):
+            raise ValueError(f"{v!r} must be \"base\" (the base image's Python) or like \"3.11\"")
+        return v
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str) -> str:
+        if v not in PLATFORMS:
+            raise ValueError(f"{v!r} is not supported; use one of {sorted(PLATFORMS)}")
+        return v
+
+
+class PythonSpec(_Frozen):
+    """The Python packages, as PEP 508 requirements, and where they come from."""
+
+    packages: tuple[str, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+
+    @field_validator("packages", mode="before")
+    @classmethod
+    def _list_to_tuple(cls, v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    @field_validator("extra_index_urls", mode="before")
+    @classmethod
+    def _urls_to_tuple(cls, v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    @field_validator("packages")
+    @classmethod
+    def _pep508(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for req in v:
+            try:
+                Requirement(req)
+            except InvalidRequirement as exc:
+                raise ValueError(f"{req!r} is not a PEP 508 requirement: {exc}") from None
+        return v
+
+
+class AppSpec(_Frozen):
+    """The application files copied into the image and how it starts."""
+
+    files: tuple[str, ...] = ()
+    workdir: str = "/app"
+    command: tuple[str, ...] = ("python",)
+
+    @field_validator("files", "command", mode="before")
+    @classmethod
+    def _list_to_tuple(cls, v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    @field_validator("files")
+    @classmethod
+    def _relative(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for f in v:
+            p = PurePosixPath(f)
+            if p.is_absolute() or ".." in p.parts:
+                raise ValueError(f"{f!r} must be a path inside the project directory")
+        return v
+
+    @field_validator("workdir")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError(f"{v!r} must be an absolute path in the image")
+        return v
+
+    @field_validator("command")
+    @classmethod
+    def _nonempty(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("must name at least the program to run")
+        return v
+
+
+class RuntimeSpec(_Frozen):
+    """The non-root user, environment and labels of the running image."""
+
+    user: str = "gis"
+    uid: int = Field(default=10001, ge=1000, le=2**31 - 1)
+    env: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        if v == "root" or not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", v):
+            raise ValueError(f"{v!r} must be a non-root POSIX user name")
+        return v
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if not _ENV_NAME.match(key):
+                raise ValueError(f"{key!r} is not a valid environment variable name")
+        return v
+
+
+class Spec(_Frozen):
+    """A whole gisbox.toml."""
+
+    image: ImageSpec = Field(default_factory=ImageSpec)
+    python: PythonSpec = Field(default_factory=PythonSpec)
+    app: AppSpec = Field(default_factory=AppSpec)
+    runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.image.name}:{self.image.tag}"
+
+    def lock_inputs(self) -> dict[str, Any]:
+        """The inputs that determine the lock; anything else may change freely."""
+        return {
+            "format": LOCK_FORMAT,
+            "base": self.image.base,
+            "python": self.image.python,
+            "strategy": self.image.strategy,
+            "platform": self.image.platform,
+            "packages": sorted(self.python.packages),
+            "index_url": self.python.index_url,
+            "extra_index_urls": list(self.python.extra_index_urls),
+        }
+
+    def input_digest(self) -> str:
+        blob = json.dumps(self.lock_inputs(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def parse_spec(data: dict[str, Any], source: str) -> Spec:
+    """Validate already-parsed TOML data; `source` names the file in errors."""
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = _format_loc(err["loc"])
+            if err["type"] == "extra_forbidden":
+                lines.append(f"{source}: unknown key '{key}' (check its spelling; see README)")
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+                lines.append(f"{source}: key '{key}': {msg}")
+        raise SpecError(
+            "\n".join(lines), hint=f"edit {source}; `gisbox init` writes a commented example"
+        ) from None
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a gisbox.toml; checks that the app files exist."""
+    if not path.is_file():
+        raise SpecError(f"{path}: no such file", hint="run `gisbox init --profile minimal`")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}", hint=f"fix the syntax of {path}") from None
+    spec = parse_spec(data, str(path))
+    root = path.parent
+    for i, name in enumerate(spec.app.files):
+        if not (root / name).exists():
+            raise SpecError(
+                f"{path}: key 'app.files.{i}': {name!r} does not exist in {root}",
+                hint="create it or remove it from app.files",
+            )
+    return spec
