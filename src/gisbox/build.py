@@ -59,8 +59,9 @@ def explain_failure(lines: list[str]) -> str:
             "an OS package pinned in the lock is no longer offered by the base's mirror "
             "(superseded by an update); run `gisbox lock` to re-pin"
         )
-    errors = [ln for ln in lines if "ERROR" in ln or "error:" in ln.lower()]
-    return "\n".join((errors or lines)[-12:])
+    failed = next((i for i, ln in enumerate(lines) if "ERROR" in ln), len(lines) - 1)
+    context = lines[max(0, failed - 10) : failed + 1]
+    return "\n".join(ln if len(ln) <= 300 else ln[:300] + " …" for ln in context)
 
 
 def build_image(

@@ -23,6 +23,8 @@ from gisbox.lock import LOCK_FILE, Lock
 from gisbox.spec import Spec
 
 SUPPORT_DIR = ".gisbox"
+# Parts of the Python standard library no production service imports.
+STDLIB_EXCLUDES = ("test", "lib2to3", "pydoc_data", "turtledemo", "idlelib", "ensurepip")
 BUILDER_HELPERS = ("bootstrap_uv.py", "strip_safely.py")  # stdlib-only scripts run in the builder
 LAUNCHER = """#!/opt/venv/bin/python
 # gisbox's in-image command (standard library + the stack only).
@@ -102,7 +104,8 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         uv_sha256=wheel.sha256,
         index_args=index_args,
         strip=spec.image.strip,
-        compile_bytecode=spec.image.compile_bytecode,
+        bytecode=spec.image.bytecode,
+        python_excludes=[f"/usr/lib/python{lock.target.python}/{d}" for d in STDLIB_EXCLUDES],
         uid=spec.runtime.uid,
         user=spec.runtime.user,
         env=sorted(spec.runtime.env.items()),

@@ -41,7 +41,7 @@ class ImageSpec(_Frozen):
     strategy: Literal["wheels", "system"] = "wheels"
     platform: str = "linux/amd64"
     strip: bool = True
-    compile_bytecode: bool = True
+    bytecode: Literal["imported", "all", "none"] = "imported"
 
     @field_validator("name", "base")
     @classmethod
