@@ -112,9 +112,7 @@ def make_base(
     suite = suite_for(reference)
     debootstrap = shutil.which("debootstrap")
     if debootstrap is None:
-        raise EngineError(
-            "debootstrap is not installed", hint="apt-get install -y debootstrap"
-        )
+        raise EngineError("debootstrap is not installed", hint="apt-get install -y debootstrap")
     with tempfile.TemporaryDirectory(prefix="gisbox-base-") as tmp:
         root = Path(tmp) / "rootfs"
         argv = [debootstrap, "--variant=minbase", f"--arch={arch}", suite, str(root), mirror]
@@ -132,13 +130,26 @@ def make_base(
         slim_rootfs(root, suite, mirror)
         on_line(f"importing the root filesystem as {reference}")
         tar = subprocess.Popen(
-            ["tar", "--numeric-owner", "--xattrs", "--exclude=./dev/*", "--exclude=./proc/*",
-             "--exclude=./sys/*", "-C", str(root), "-c", "."],
+            [
+                "tar",
+                "--numeric-owner",
+                "--xattrs",
+                "--exclude=./dev/*",
+                "--exclude=./proc/*",
+                "--exclude=./sys/*",
+                "-C",
+                str(root),
+                "-c",
+                ".",
+            ],
             stdout=subprocess.PIPE,
         )
         res = subprocess.run(
             [engine.client.path, "import", "--change", 'CMD ["bash"]', "-", reference],
-            stdin=tar.stdout, capture_output=True, text=True, check=False,
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         tar.wait()
         if res.returncode != 0 or tar.returncode != 0:

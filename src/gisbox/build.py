@@ -54,7 +54,7 @@ def explain_failure(lines: list[str]) -> str:
             f"the sha256 recorded in {LOCK_FILE}. If you edited the lock or the index "
             "changed, run `gisbox lock`; otherwise treat it as tampering."
         )
-    if "Unable to locate package" in text or "Version '" in text and "was not found" in text:
+    if "Unable to locate package" in text or ("Version '" in text and "was not found" in text):
         return (
             "an OS package pinned in the lock is no longer offered by the base's mirror "
             "(superseded by an update); run `gisbox lock` to re-pin"
@@ -94,8 +94,11 @@ def build_image(
     if netrc is not None:
         secrets.append(("gisbox_netrc", netrc))
     argv = engine.build_argv(
-        context=project, dockerfile=dockerfile, tag=spec.reference,
-        platform=spec.image.platform, secrets=secrets,
+        context=project,
+        dockerfile=dockerfile,
+        tag=spec.reference,
+        platform=spec.image.platform,
+        secrets=secrets,
         extra=["--no-cache"] if no_cache else [],
     )
     on_step(f"building {spec.reference} with {engine.client.description}")
@@ -105,9 +108,7 @@ def build_image(
     log = project / SUPPORT_DIR / "build.log"
     log.write_text("\n".join(lines) + "\n")
     if rc != 0:
-        raise BuildError(
-            f"docker build failed: {explain_failure(lines)}", hint=f"full log: {log}"
-        )
+        raise BuildError(f"docker build failed: {explain_failure(lines)}", hint=f"full log: {log}")
     info = engine.inspect(spec.reference)
     report.image_id = str(info["Id"])
     report.size_bytes = int(info["Size"])
@@ -120,8 +121,14 @@ def build_image(
 
 def verify(engine: Engine, spec: Spec, report: BuildReport) -> None:
     res = engine.container_run(
-        "--rm", "--user", f"{spec.runtime.uid}:{spec.runtime.uid}", report.image_id,
-        "/usr/local/bin/gisbox", "healthcheck", "--json", timeout=120,
+        "--rm",
+        "--user",
+        f"{spec.runtime.uid}:{spec.runtime.uid}",
+        report.image_id,
+        "/usr/local/bin/gisbox",
+        "healthcheck",
+        "--json",
+        timeout=120,
     )
     try:
         payload = json.loads(res.stdout.strip().splitlines()[-1])

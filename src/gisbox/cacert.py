@@ -22,7 +22,10 @@ def _pip_cert() -> str | None:
     try:
         res = subprocess.run(
             [sys.executable, "-m", "pip", "config", "get", "global.cert"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

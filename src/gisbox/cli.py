@@ -15,8 +15,12 @@ from gisbox.errors import GisboxError, SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
 project_option = click.option(
-    "--project", "-C", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="The project directory (holds gisbox.toml).",
+    "--project",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project directory (holds gisbox.toml).",
 )
 
 
@@ -43,7 +47,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--profile", default="minimal", show_default=True, help="Ready profile to start from.")
+@click.option(
+    "--profile", default="minimal", show_default=True, help="Ready profile to start from."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing gisbox.toml.")
 @project_option
 @handle_errors
@@ -96,15 +102,22 @@ def dockerfile(project: Path) -> None:
 
 @cli.command()
 @project_option
-@click.option("--ca-cert", type=click.Path(dir_okay=False, path_type=Path),
-              help="CA bundle for HTTPS inside the build (default: the host's).")
-@click.option("--netrc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="netrc with private-index credentials (a BuildKit secret).")
+@click.option(
+    "--ca-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CA bundle for HTTPS inside the build (default: the host's).",
+)
+@click.option(
+    "--netrc",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="netrc with private-index credentials (a BuildKit secret).",
+)
 @click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
-def build(project: Path, ca_cert: Path | None, netrc: Path | None, no_cache: bool,
-          as_json: bool) -> None:
+def build(
+    project: Path, ca_cert: Path | None, netrc: Path | None, no_cache: bool, as_json: bool
+) -> None:
     """Render, build with BuildKit, verify inside the image, report."""
     from gisbox.build import build_image
     from gisbox.engine import Engine
@@ -112,8 +125,15 @@ def build(project: Path, ca_cert: Path | None, netrc: Path | None, no_cache: boo
 
     engine = Engine.detect()
     with progress(not as_json) as (on_step, on_line):
-        report = build_image(project, engine, ca_cert=ca_cert, netrc=netrc,
-                             no_cache=no_cache, on_line=on_line, on_step=on_step)
+        report = build_image(
+            project,
+            engine,
+            ca_cert=ca_cert,
+            netrc=netrc,
+            no_cache=no_cache,
+            on_line=on_line,
+            on_step=on_step,
+        )
     print_build(report, as_json)
 
 

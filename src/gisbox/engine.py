@@ -23,7 +23,7 @@ INSTALL_HINT = (
     "install Debian's engine and start it: `apt-get install -y docker.io && "
     "(dockerd >/var/log/dockerd.log 2>&1 &)` (or `systemctl start docker`)"
 )
-_KNOWN_CLIENTS = ("/usr/bin/docker", "/usr/local/bin/docker")
+KNOWN_CLIENTS = ("/usr/bin/docker", "/usr/local/bin/docker")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,15 +41,16 @@ class Client:
         return f"{self.path} (Docker {self.version}, {how})"
 
 
-def _run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 30) -> (
-    subprocess.CompletedProcess[str]
-):
+def _run(
+    argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         list(argv), capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
 
 
-def _client_candidates() -> list[str]:
+def client_candidates(known: Sequence[str] = KNOWN_CLIENTS) -> list[str]:
+    """GISBOX_DOCKER if set, else every `docker` on PATH, then the well-known paths."""
     forced = os.environ.get("GISBOX_DOCKER")
     if forced:
         return [forced]
@@ -58,7 +59,7 @@ def _client_candidates() -> list[str]:
         p = os.path.join(d, "docker")
         if os.access(p, os.X_OK) and not os.path.isdir(p):
             found.append(p)
-    found += [p for p in _KNOWN_CLIENTS if os.access(p, os.X_OK)]
+    found += [p for p in known if os.access(p, os.X_OK)]
     unique: dict[str, str] = {}
     for p in found:
         unique.setdefault(os.path.realpath(p), p)
@@ -94,8 +95,8 @@ class Engine:
     log: list[str] = field(default_factory=list)
 
     @classmethod
-    def detect(cls) -> Engine:
-        candidates = _client_candidates()
+    def detect(cls, known: Sequence[str] = KNOWN_CLIENTS) -> Engine:
+        candidates = client_candidates(known)
         if not candidates:
             raise EngineError("no docker client found on PATH", hint=INSTALL_HINT)
         probed = [probe_client(p) for p in candidates]
@@ -125,9 +126,9 @@ class Engine:
             env["DOCKER_BUILDKIT"] = "1"
         return env
 
-    def run(self, *args: str, timeout: float = 600, check: bool = True) -> (
-        subprocess.CompletedProcess[str]
-    ):
+    def run(
+        self, *args: str, timeout: float = 600, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         res = _run([self.client.path, *args], env=self.env(), timeout=timeout)
         if check and res.returncode != 0:
             raise EngineError(f"`docker {' '.join(args[:3])} …` failed: {res.stderr.strip()}")

@@ -138,8 +138,10 @@ def resolve_lock(
     progress(f"reading the package index of {image.base}")
     facts = probe_base(engine, image.base, image.platform, image.python)
     uv_platform = python_platform(image.platform, facts.glibc)
-    progress(f"resolving {len(spec.python.packages)} requirements for {uv_platform}, "
-             f"Python {facts.python_full}")
+    progress(
+        f"resolving {len(spec.python.packages)} requirements for {uv_platform}, "
+        f"Python {facts.python_full}"
+    )
     packages = compile_requirements(
         list(spec.python.packages),
         python_version=facts.python_full,
@@ -157,8 +159,13 @@ def resolve_lock(
         input_digest=spec.input_digest(),
         gisbox_version=__version__,
         target=Target(
-            base=image.base, base_id=base_id, platform=image.platform, os=facts.os,
-            glibc=facts.glibc, python=facts.python, python_full=facts.python_full,
+            base=image.base,
+            base_id=base_id,
+            platform=image.platform,
+            os=facts.os,
+            glibc=facts.glibc,
+            python=facts.python,
+            python_full=facts.python_full,
             python_platform=uv_platform,
         ),
         packages=tuple(packages),

@@ -81,7 +81,12 @@ def app_files(spec: Spec) -> list[tuple[str, str]]:
     for f in spec.app.files:
         src = PurePosixPath(f)
         dest = PurePosixPath(spec.app.workdir) / src
-        out.append((str(src) + ("/" if f.endswith("/") else ""), str(dest) + ("/" if f.endswith("/") else "")))
+        out.append(
+            (
+                str(src) + ("/" if f.endswith("/") else ""),
+                str(dest) + ("/" if f.endswith("/") else ""),
+            )
+        )
     return out
 
 

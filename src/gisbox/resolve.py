@@ -64,9 +64,23 @@ def compile_requirements(
         out = Path(tmp) / "pylock.toml"
         src.write_text("\n".join(requirements) + "\n")
         argv = [
-            uv_bin(), "pip", "compile", str(src), "-o", str(out), "--format", "pylock.toml",
-            "--python-version", python_version, "--python-platform", uv_platform,
-            "--only-binary", ":all:", "--generate-hashes", "--no-header", "--quiet",
+            uv_bin(),
+            "pip",
+            "compile",
+            str(src),
+            "-o",
+            str(out),
+            "--format",
+            "pylock.toml",
+            "--python-version",
+            python_version,
+            "--python-platform",
+            uv_platform,
+            "--only-binary",
+            ":all:",
+            "--generate-hashes",
+            "--no-header",
+            "--quiet",
         ]
         if index_url:
             argv += ["--index-url", index_url]

@@ -54,7 +54,7 @@ class ImageSpec(_Frozen):
     @classmethod
     def _python(cls, v: str) -> str:
         if v != "base" and not _PY_VERSION.match(v):
-            raise ValueError(f"{v!r} must be \"base\" (the base image's Python) or like \"3.11\"")
+            raise ValueError(f'{v!r} must be "base" (the base image\'s Python) or like "3.11"')
         return v
 
     @field_validator("platform")
@@ -212,7 +212,9 @@ def load_spec(path: Path) -> Spec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}", hint=f"fix the syntax of {path}") from None
+        raise SpecError(
+            f"{path}: not valid TOML: {exc}", hint=f"fix the syntax of {path}"
+        ) from None
     spec = parse_spec(data, str(path))
     root = path.parent
     for i, name in enumerate(spec.app.files):

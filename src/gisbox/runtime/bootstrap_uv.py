@@ -23,7 +23,8 @@ def fetch(url: str, sha256: str, cache: str) -> str:
         with urllib.request.urlopen(url, timeout=120) as resp, open(tmp, "wb") as out:
             shutil.copyfileobj(resp, out)
         os.replace(tmp, path)
-    digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
     if digest != sha256:
         os.unlink(path)
         raise SystemExit(f"hash mismatch for {url}: lock says sha256:{sha256}, got {digest}")

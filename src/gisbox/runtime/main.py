@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-USAGE = "usage: gisbox healthcheck [--json]\n(this is the in-image gisbox; the full CLI runs on the host)"
+USAGE = (
+    "usage: gisbox healthcheck [--json]\n"
+    "(this is the in-image gisbox; the full CLI runs on the host)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,18 @@ from typing import Any
 # Import order matters little, but importing every present binding is the point:
 # a broken wheel (NumPy ABI mismatch, missing shared library) fails here.
 BINDINGS = (
-    "numpy", "pyproj", "shapely", "pyogrio", "fiona", "rasterio", "osgeo.gdal",
-    "pandas", "geopandas", "xarray", "rioxarray", "pystac_client",
+    "numpy",
+    "pyproj",
+    "shapely",
+    "pyogrio",
+    "fiona",
+    "rasterio",
+    "osgeo.gdal",
+    "pandas",
+    "geopandas",
+    "xarray",
+    "rioxarray",
+    "pystac_client",
 )
 
 
@@ -83,8 +93,8 @@ def carried_versions(modules: dict[str, Any]) -> dict[str, dict[str, str | None]
         m = modules["osgeo.gdal"]
         osr = importlib.import_module("osgeo.osr")
         proj = ".".join(
-            str(f()) for f in (osr.GetPROJVersionMajor, osr.GetPROJVersionMinor,
-                               osr.GetPROJVersionMicro)
+            str(f())
+            for f in (osr.GetPROJVersionMajor, osr.GetPROJVersionMinor, osr.GetPROJVersionMicro)
         )
         out["osgeo.gdal"] = {"version": m.__version__, "gdal": m.__version__, "proj": proj}
     for name in ("numpy", "pandas", "geopandas", "xarray", "rioxarray", "pystac_client"):

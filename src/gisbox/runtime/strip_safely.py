@@ -24,13 +24,13 @@ def loads_cleanly(path: str) -> bool:
         head = fh.read(64)
         if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
             return False
-        phoff, = struct.unpack_from("<Q", head, 0x20)
+        (phoff,) = struct.unpack_from("<Q", head, 0x20)
         phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
         fh.seek(phoff)
         table = fh.read(phentsize * phnum)
     for i in range(phnum):
         p_type, _flags, p_offset, p_vaddr = struct.unpack_from("<IIQQ", table, i * phentsize)
-        p_align, = struct.unpack_from("<Q", table, i * phentsize + 48)
+        (p_align,) = struct.unpack_from("<Q", table, i * phentsize + 48)
         if p_type == PT_LOAD and p_align > 1 and (p_offset - p_vaddr) % p_align:
             return False
     return True

