@@ -11,7 +11,7 @@ from rich.table import Table
 
 from gisbox.build import BuildReport
 
-console = Console(stderr=True)
+console = Console(stderr=True, log_path=False)
 
 
 def human_size(n: int) -> str:

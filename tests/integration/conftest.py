@@ -1,0 +1,101 @@
+"""Fixtures for tests that build and run real images.
+
+With CI=true a missing engine or base is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gisbox.base import make_base
+from gisbox.cacert import find_ca_bundle
+from gisbox.engine import Engine
+from gisbox.errors import EngineError
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BASE = "debian:bookworm-slim"
+
+
+def gisbox(
+    *args: str, cwd: Path | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "gisbox", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    try:
+        return Engine.detect()
+    except EngineError as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but no usable Docker engine: {exc}")
+        pytest.skip(f"no usable Docker engine: {exc}")
+
+
+@pytest.fixture(scope="session")
+def base_image(engine: Engine) -> str:
+    if not engine.image_exists(BASE):
+        ok, _ = engine.try_pull(BASE)
+        if not ok:
+            make_base(engine, BASE)
+    return BASE
+
+
+@dataclass
+class Built:
+    project: Path
+    report: dict[str, Any]
+    marker: bytes
+    tag: str
+
+
+def docker(engine: Engine, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return engine.run(*args, check=False, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def minimal_image(
+    engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """The `minimal` profile, locked and built by the real CLI with a marked CA bundle."""
+    project = tmp_path_factory.mktemp("minimal")
+    assert gisbox("init", "--profile", "minimal", "-C", str(project)).returncode == 0
+    (project / "app").mkdir()
+    (project / "app" / "main.py").write_text("print('hello from the app')\n")
+    spec = project / "gisbox.toml"
+    spec.write_text(
+        spec.read_text()
+        .replace('name = "gisbox/', 'name = "gisbox-test/')
+        .replace("files = []", 'files = ["app/"]')
+        .replace('command = ["python"]', 'command = ["python", "app/main.py"]')
+    )
+    res = gisbox("lock", "-C", str(project))
+    assert res.returncode == 0, res.stderr
+    # The host's bundle (it may hold a TLS-intercepting proxy's CA) plus a unique marker
+    # line; OpenSSL and rustls skip text between certificates.
+    host_bundle, _ = find_ca_bundle(None)
+    marker = f"# gisbox-ca-marker-{uuid.uuid4().hex}".encode()
+    bundle = project.parent / "ca-with-marker.pem"
+    bundle.write_bytes((host_bundle.read_bytes() if host_bundle else b"") + b"\n" + marker + b"\n")
+    res = gisbox("build", "--json", "--ca-cert", str(bundle), "-C", str(project))
+    assert res.returncode == 0, res.stderr[-3000:]
+    report = json.loads(res.stdout)
+    yield Built(project=project, report=report, marker=marker, tag=report["tag"])
