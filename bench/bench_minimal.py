@@ -1,0 +1,140 @@
+"""Benchmark: build the `minimal` profile with gisbox and print size and speed figures.
+
+    .venv/bin/python bench/bench_minimal.py [--warm]
+
+Prints: uncompressed size, gzip size of `docker save`, cold build time (BuildKit cache
+pruned first, unless --warm), rebuild time after an app change, container start ->
+healthy time (Docker's own HEALTHCHECK, and the first passing `gisbox healthcheck`),
+and healthcheck latency (median of 10). Targets for `minimal`: <= 400 MB uncompressed,
+<= 140 MB gzip. Needs a Docker engine and the base image (scripts/ensure-base.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+from gisbox.build import build_image
+from gisbox.engine import Engine
+from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.profiles import init_project
+from gisbox.spec import SPEC_FILE, load_spec
+
+TARGET_MB, TARGET_GZIP_MB = 400.0, 140.0
+
+
+def make_project(root: Path) -> Path:
+    init_project(root, "minimal")
+    (root / "app").mkdir()
+    (root / "app" / "main.py").write_text("print('bench')\n")
+    spec = root / SPEC_FILE
+    text = re.sub(r'^name = "[^"]*"', 'name = "gisbox-bench/minimal"', spec.read_text(), flags=re.M)
+    spec.write_text(text.replace("files = []", 'files = ["app/"]'))
+    return root
+
+
+def gzip_size(engine: Engine, ref: str) -> int:
+    """Bytes of `docker save REF | gzip -6`, streamed."""
+    proc = subprocess.Popen([engine.client.path, "save", ref], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    comp, total = zlib.compressobj(6, zlib.DEFLATED, 31), 0
+    while chunk := proc.stdout.read(1 << 20):
+        total += len(comp.compress(chunk))
+    total += len(comp.flush())
+    proc.wait()
+    return total
+
+
+def start_to_healthy(engine: Engine, ref: str) -> tuple[float, float]:
+    """(seconds until Docker says healthy, seconds until `gisbox healthcheck` first passes)."""
+    name = f"gisbox-bench-{int(time.time())}"
+    started = time.monotonic()
+    engine.run("run", "-d", "--name", name, ref, "sleep", "300")
+    first_pass = docker_healthy = -1.0
+    try:
+        while time.monotonic() - started < 120 and docker_healthy < 0:
+            if first_pass < 0:
+                res = engine.run("exec", name, "gisbox", "healthcheck", check=False)
+                if res.returncode == 0:
+                    first_pass = time.monotonic() - started
+            status = engine.run("inspect", "--format", "{{.State.Health.Status}}", name).stdout
+            if status.strip() == "healthy":
+                docker_healthy = time.monotonic() - started
+            time.sleep(0.25)
+        return docker_healthy, first_pass
+    finally:
+        engine.remove_container(name)
+
+
+def healthcheck_latency(engine: Engine, ref: str, runs: int = 10) -> tuple[float, float]:
+    """(median wall seconds of `docker exec … gisbox healthcheck`, median in-process seconds)."""
+    name = f"gisbox-bench-lat-{int(time.time())}"
+    engine.run("run", "-d", "--name", name, ref, "sleep", "300")
+    walls, inner = [], []
+    try:
+        for _ in range(runs):
+            t = time.monotonic()
+            res = engine.run("exec", name, "gisbox", "healthcheck", "--json")
+            walls.append(time.monotonic() - t)
+            inner.append(float(json.loads(res.stdout)["seconds"]))
+    finally:
+        engine.remove_container(name)
+    return statistics.median(walls), statistics.median(inner)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warm", action="store_true", help="keep BuildKit's cache")
+    args = parser.parse_args()
+    engine = Engine.detect()
+    with tempfile.TemporaryDirectory(prefix="gisbox-bench-") as tmp:
+        project = make_project(Path(tmp))
+        spec = load_spec(project / SPEC_FILE)
+        write_lock(resolve_lock(spec, engine), project / LOCK_FILE)
+        engine.run("rmi", "-f", spec.reference, check=False)
+        if not args.warm:
+            engine.run("builder", "prune", "-af", timeout=600)
+        cold = build_image(project, engine)
+        (project / "app" / "main.py").write_text("print('bench, changed')\n")
+        warm = build_image(project, engine)
+        gz = gzip_size(engine, spec.reference)
+        healthy, first_pass = start_to_healthy(engine, spec.reference)
+        wall, inner = healthcheck_latency(engine, spec.reference)
+    size_mb, gz_mb = warm.size_bytes / 1e6, gz / 1e6
+    rows = [
+        ("image", f"{spec.reference} ({len(cold.bindings)} bindings, healthy={warm.healthy})"),
+        (
+            "uncompressed size",
+            f"{size_mb:.1f} MB (target <= {TARGET_MB:.0f} MB: "
+            f"{'met' if size_mb <= TARGET_MB else 'MISSED'})",
+        ),
+        (
+            "gzip of docker save",
+            f"{gz_mb:.1f} MB (target <= {TARGET_GZIP_MB:.0f} MB: "
+            f"{'met' if gz_mb <= TARGET_GZIP_MB else 'MISSED'})",
+        ),
+        ("layers", str(warm.layers)),
+        ("cold build" + (" (warm cache)" if args.warm else ""), f"{cold.build_seconds:.1f} s"),
+        ("rebuild after app change", f"{warm.build_seconds:.1f} s"),
+        ("start -> Docker healthy", f"{healthy:.1f} s (first check runs after --interval=30s)"),
+        ("start -> healthcheck passes", f"{first_pass:.1f} s"),
+        (
+            "healthcheck latency (median of 10)",
+            f"{wall:.3f} s via docker exec, {inner:.3f} s in-process",
+        ),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("gisbox bench: minimal profile")
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Idempotent host set-up for gisbox on Debian 12 as root:
+#   - a Docker engine (Debian's docker.io) running, and a client that builds with BuildKit;
+#   - debootstrap, for `gisbox base` when no registry is reachable;
+#   - .venv with gisbox and its development tools.
+# Safe to run again: it installs and starts only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+engine_up() {
+  for c in /usr/bin/docker "$(command -v docker || true)"; do
+    [ -n "$c" ] && [ -x "$c" ] && "$c" version --format '{{.Server.Version}}' >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+
+# A client that can build with BuildKit: buildx, or Debian's 20.10 client with BuildKit built in.
+if ! { command -v docker >/dev/null && docker buildx version >/dev/null 2>&1; } && [ ! -x /usr/bin/docker ]; then
+  log "installing Debian's docker.io (engine + a client with BuildKit built in)"
+  apt_install docker.io
+fi
+if ! engine_up; then
+  if ! command -v dockerd >/dev/null; then
+    log "installing Debian's docker.io engine"
+    apt_install docker.io
+  fi
+  log "starting dockerd (log: /var/log/gisbox-dockerd.log)"
+  (nohup dockerd >/var/log/gisbox-dockerd.log 2>&1 &)
+  for _ in $(seq 1 60); do engine_up && break; sleep 1; done
+  engine_up || { log "dockerd did not come up; see /var/log/gisbox-dockerd.log"; exit 1; }
+fi
+command -v debootstrap >/dev/null || { log "installing debootstrap"; apt_install debootstrap; }
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -c 'import sys; assert sys.version_info >= (3, 11)' \
+    || { log "gisbox needs Python >= 3.11"; exit 1; }
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+log "installing gisbox into .venv"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install -q -e '.[dev]'
+log "ready: $(.venv/bin/gisbox --version); engine $(/usr/bin/docker version --format '{{.Server.Version}}' 2>/dev/null || docker version --format '{{.Server.Version}}')"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The full test suite on a fresh Debian 12 machine: set up, lint, type-check, then pytest
+# (unit tests and the integration tests that build and run real images).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-host.sh
+bash scripts/ensure-base.sh debian:bookworm-slim
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+.venv/bin/mypy
+exec .venv/bin/pytest "$@"
