@@ -7,6 +7,7 @@ non-root user -> collect size, layers and versions into a `BuildReport`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gisbox.atomic import write_text_atomic
 from gisbox.base import ensure_base
 from gisbox.cacert import find_ca_bundle
 from gisbox.engine import Engine
@@ -23,6 +25,8 @@ from gisbox.lock import LOCK_FILE, check_fresh, read_lock
 from gisbox.render import SUPPORT_DIR, lock_digest, render, write_context
 from gisbox.spec import SPEC_FILE, Spec, load_spec
 
+FINGERPRINT_FILE = "fingerprint.json"
+FINGERPRINT_LABEL = "io.gisbox.fingerprint-digest"
 _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 
 
@@ -39,6 +43,10 @@ class BuildReport:
     health_reason: str = ""
     bindings: dict[str, Any] = field(default_factory=dict)
     lock_digest: str = ""
+    fingerprint: str = ""
+    fingerprint_digest: str = ""
+    findings: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -116,7 +124,47 @@ def build_image(
 
     on_step("running `gisbox healthcheck` inside the image as its non-root user")
     verify(engine, spec, report)
+    on_step("running `gisbox check` inside the image; keeping its fingerprint")
+    fingerprint(engine, spec, report, project / SUPPORT_DIR / FINGERPRINT_FILE)
     return report
+
+
+def fingerprint(engine: Engine, spec: Spec, report: BuildReport, dest: Path) -> None:
+    """Run the full suite in the image, write the fingerprint beside it, label its digest."""
+    res = engine.container_run(
+        "--rm",
+        "--user",
+        f"{spec.runtime.uid}:{spec.runtime.uid}",
+        report.image_id,
+        "/usr/local/bin/gisbox",
+        "check",
+        "--json",
+        "-",
+        timeout=300,
+    )
+    try:
+        fp = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        raise VerifyError(
+            f"`gisbox check` in {spec.reference} produced no fingerprint: {res.stderr[-800:]}"
+        ) from None
+    write_text_atomic(dest, res.stdout)
+    digest = "sha256:" + hashlib.sha256(res.stdout.encode()).hexdigest()
+    report.fingerprint = str(dest)
+    report.fingerprint_digest = digest
+    report.findings = {s: int(n) for s, n in fp["summary"].items()}
+    report.bindings = fp["bindings"]
+    report.warnings = [
+        f"{f['id']}: {f['message']}" for f in fp["findings"] if f["severity"] == "warning"
+    ]
+    report.image_id = engine.add_labels(spec.reference, spec.reference, {FINGERPRINT_LABEL: digest})
+    errors = [f for f in fp["findings"] if f["severity"] == "error"]
+    if errors:
+        listed = "\n".join(f"  {f['id']}: {f['message']}" for f in errors)
+        raise VerifyError(
+            f"`gisbox check` found {len(errors)} error(s) in {spec.reference}:\n{listed}",
+            hint=f"full fingerprint: {dest}",
+        )
 
 
 def verify(engine: Engine, spec: Spec, report: BuildReport) -> None:

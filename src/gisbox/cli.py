@@ -160,6 +160,53 @@ def base(project: Path, mirror: str | None, tag: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--json", "json_to", metavar="FILE", help="Write the fingerprint to FILE (- for stdout)."
+)
+@click.option("--accuracy", is_flag=True, help="A ballpark-only datum shift is an error.")
+@click.option("--quiet", "-q", is_flag=True, help="No report on stdout.")
+def check(json_to: str | None, accuracy: bool, quiet: bool) -> None:
+    """Run the verification suite in this Python environment; write the fingerprint."""
+    from gisbox.runtime.check import main as run
+
+    args = (["--json", json_to] if json_to else []) + (["--accuracy"] if accuracy else [])
+    sys.exit(run(args + (["--quiet"] if quiet else [])))
+
+
+@cli.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Any difference counts, paths and in-tolerance too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@handle_errors
+def diff(a: Path, b: Path, strict: bool, as_json: bool) -> None:
+    """Compare two fingerprints (from `gisbox check --json`); exit 1 on drift."""
+    import json
+    from dataclasses import asdict
+
+    from gisbox.diff import compare, has_drift, load_fingerprint
+
+    diffs = compare(load_fingerprint(a), load_fingerprint(b))
+    drift = has_drift(diffs, strict)
+    if as_json:
+        click.echo(
+            json.dumps({"drift": drift, "differences": [asdict(d) for d in diffs]}, indent=2)
+        )
+    else:
+        click.echo(f"A: {a}\nB: {b}")
+        for d in diffs:
+            mark = "DRIFT" if d.drift or strict else "info "
+            click.echo(f"  {mark} [{d.kind}] {d.message}")
+        n = sum(d.drift or strict for d in diffs)
+        click.echo(
+            f"{n} drifting difference(s), {len(diffs) - n} informational"
+            if diffs
+            else "no differences"
+        )
+    sys.exit(1 if drift else 0)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the probe results as JSON.")
 def healthcheck(as_json: bool) -> None:
     """Fast in-environment check: imports, PROJ/GDAL data, a golden transformation."""

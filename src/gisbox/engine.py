@@ -189,6 +189,27 @@ class Engine:
         argv.append(str(context))
         return argv
 
+    def add_labels(self, image: str, tag: str, labels: dict[str, str]) -> str:
+        """Tag `image` (a tag: BuildKit resolves no bare ids) as `tag` with extra labels.
+
+        A config-only change: no new layer."""
+        lines = [f"FROM {image}"] + [
+            f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())
+        ]
+        argv = ["buildx", "build", "--load"] if self.client.mode == "buildx" else ["build"]
+        proc = subprocess.run(
+            [self.client.path, *argv, "-q", "-t", tag, "-"],
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            timeout=300,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise EngineError(f"labelling {tag} failed: {proc.stderr.strip()}")
+        return str(self.inspect(tag)["Id"])
+
     def save(self, ref: str, dest: Path) -> None:
         self.run("save", "-o", str(dest), ref, timeout=1800)
 

@@ -90,6 +90,13 @@ def app_files(spec: Spec) -> list[tuple[str, str]]:
     return out
 
 
+def _certifi_bundle(lock: Lock) -> str | None:
+    """certifi's bundle, when locked: GDAL's curl and Python's ssl find no CA in a slim base."""
+    if "certifi" not in lock.versions():
+        return None
+    return f"/opt/venv/lib/python{lock.target.python}/site-packages/certifi/cacert.pem"
+
+
 def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
     env = _environment()
     index_args: list[str] = []
@@ -110,6 +117,7 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         index_args=index_args,
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
+        ca_bundle=_certifi_bundle(lock),
         python_excludes=[f"/usr/lib/python{lock.target.python}/{d}" for d in STDLIB_EXCLUDES],
         uid=spec.runtime.uid,
         user=spec.runtime.user,

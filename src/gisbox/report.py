@@ -50,9 +50,15 @@ def build_table(report: BuildReport) -> Table:
     table.add_row("CA bundle", report.ca_bundle)
     table.add_row("lock digest", report.lock_digest)
     table.add_row("healthcheck", "passed" if report.healthy else f"FAILED: {report.health_reason}")
+    if report.findings:
+        f = report.findings
+        table.add_row("gisbox check", f"{f.get('error', 0)} errors, {f.get('warning', 0)} warnings")
+        table.add_row("fingerprint", f"{report.fingerprint} ({report.fingerprint_digest[:19]}…)")
     for name, info in sorted(report.bindings.items()):
         libs = ", ".join(f"{k.upper()} {v}" for k, v in info.items() if k != "version" and v)
         table.add_row(f"  {name} {info.get('version', '')}", libs)
+    for warning in report.warnings:
+        table.add_row("[yellow]warning[/yellow]", warning)
     return table
 
 

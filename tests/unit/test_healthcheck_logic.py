@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gisbox.runtime import healthcheck
 from gisbox.runtime.stack import one_line
-
-
-def test_golden_value_within_a_millimetre_passes() -> None:
-    x, y = healthcheck.GOLDEN_XY
-    healthcheck._near((x + 0.0009, y - 0.0009), "test")
-
-
-def test_a_drift_of_a_centimetre_fails_with_numbers() -> None:
-    x, y = healthcheck.GOLDEN_XY
-    with pytest.raises(healthcheck.Unhealthy, match=r"test: EPSG:4326->EPSG:3857.*1669792"):
-        healthcheck._near((x + 0.01, y), "test")
-
-
-def test_missing_gdal_data_is_unhealthy(tmp_path: object) -> None:
-    with pytest.raises(healthcheck.Unhealthy, match="GDAL data directory not found"):
-        healthcheck._gdal_data_ok("/nonexistent", "rasterio")
 
 
 def test_numpy_style_messages_become_one_line() -> None:
@@ -44,5 +30,50 @@ def test_import_failure_is_one_line(
     monkeypatch.setattr(
         healthcheck, "import_all", lambda: ({}, {"rasterio": "ImportError: libgdal.so"})
     )
+    assert healthcheck.main(["--json"]) == 1
+    out = capsys.readouterr()
+    assert out.err == "unhealthy: import rasterio failed: ImportError: libgdal.so\n"
+    assert '"healthy": false' in out.out
+
+
+def test_proj_data_pointing_nowhere_is_unhealthy_before_any_import(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROJ_DATA", str(tmp_path / "missing"))
+    monkeypatch.setattr(healthcheck, "import_all", lambda: ({"pyproj": object()}, {}))
+    monkeypatch.setattr(healthcheck.bindings_data, "probe", lambda *a: {})
+    monkeypatch.setattr(healthcheck.transforms, "ADAPTERS", {"pyproj": lambda case: case.expected})
     assert healthcheck.main([]) == 1
-    assert capsys.readouterr().err == "unhealthy: import rasterio failed: ImportError: libgdal.so\n"
+    assert "data.env-missing-dir: PROJ_DATA=" in capsys.readouterr().err
+
+
+def test_a_centimetre_off_is_unhealthy(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROJ_DATA", raising=False)
+    monkeypatch.setattr(healthcheck, "import_all", lambda: ({"pyproj": object()}, {}))
+    monkeypatch.setattr(healthcheck.bindings_data, "probe", lambda *a: {})
+    monkeypatch.setattr(
+        healthcheck.transforms,
+        "ADAPTERS",
+        {"pyproj": lambda case: (case.expected[0] + 0.01, case.expected[1])},
+    )
+    assert healthcheck.main([]) == 1
+    assert "transform.golden: pyproj" in capsys.readouterr().err
+
+
+def test_within_a_millimetre_is_healthy(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("PROJ_DATA", "PROJ_LIB", "GDAL_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(healthcheck, "import_all", lambda: ({"pyproj": object()}, {}))
+    monkeypatch.setattr(healthcheck.bindings_data, "probe", lambda *a: {})
+    monkeypatch.setattr(
+        healthcheck.transforms,
+        "ADAPTERS",
+        {"pyproj": lambda case: (case.expected[0] + 0.0009, case.expected[1])},
+    )
+    monkeypatch.setattr(healthcheck, "carried_versions", lambda m: {})
+    assert healthcheck.main([]) == 0
+    assert capsys.readouterr().out == "healthy\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 USAGE = (
-    "usage: gisbox healthcheck [--json]\n"
+    "usage: gisbox healthcheck [--json] | gisbox check [--json FILE|-] [--accuracy]\n"
     "(this is the in-image gisbox; the full CLI runs on the host)"
 )
 
@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from gisbox.runtime.healthcheck import main as healthcheck
 
         return healthcheck(args[1:])
+    if args[:1] == ["check"]:
+        from gisbox.runtime.check import main as check
+
+        return check(args[1:])
     if args[:1] in (["-h"], ["--help"]):
         print(USAGE)
         return 0

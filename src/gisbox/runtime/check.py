@@ -1,0 +1,177 @@
+"""`gisbox check`: the verification suite and the environment's fingerprint.
+
+Runs in any Python environment with the standard library and the stack it
+checks. The fingerprint is normalised (sorted keys, no timestamps, exact
+float reprs) so two identical environments give byte-identical files.
+Exit codes: 0 no errors, 1 errors, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+from typing import Any
+
+from gisbox.runtime import bindings_data, environment, geometry, libmaps, raster, transforms
+from gisbox.runtime.findings import Findings
+from gisbox.runtime.projdb import env_dirs
+from gisbox.runtime.stack import carried_versions, import_all
+
+FORMAT = 1
+USAGE = "usage: gisbox check [--json FILE|-] [--accuracy] [--quiet]"
+NUMPY_ABI = (
+    "numpy.core.multiarray failed to import",
+    "compiled using NumPy 1.x",
+    "_ARRAY_API not found",
+    "numpy.dtype size changed",
+)
+DATA_BINDINGS = ("pyproj", "rasterio", "pyogrio", "osgeo.gdal")
+
+
+def normalise(obj: Any) -> Any:
+    """JSON-ready and deterministic: NumPy scalars to Python, NaN/inf to strings."""
+    if isinstance(obj, dict):
+        return {str(k): normalise(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [normalise(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return repr(obj)
+    return obj
+
+
+def _imports(findings: Findings) -> tuple[dict[str, Any], dict[str, str]]:
+    modules, errors = import_all()
+    for name, err in errors.items():
+        if any(marker in err for marker in NUMPY_ABI):
+            findings.error(
+                "import.numpy-abi",
+                f"import {name}: NumPy ABI mismatch: {err}",
+                "install builds of the binding made for this NumPy (re-lock)",
+            )
+        else:
+            findings.error(
+                "import.failed",
+                f"import {name} failed: {err}",
+                "reinstall the package from the lock",
+            )
+    return modules, errors
+
+
+def run_check(accuracy: bool = False) -> dict[str, Any]:
+    findings = Findings()
+    env = env_dirs(findings)
+    ca_env = environment.ca_env_snapshot()
+    modules, errors = _imports(findings)
+    if (
+        not any(
+            b in modules
+            for b in ("pyproj", "shapely", "rasterio", "pyogrio", "fiona", "osgeo.gdal")
+        )
+        and not errors
+    ):
+        findings.warning(
+            "inventory.empty",
+            "no geospatial binding is installed here",
+            "run the check in the environment that holds the stack",
+        )
+    carried = carried_versions(modules)
+    mapped = libmaps.mapped_libraries()
+    libmaps.check_copies(mapped, findings)
+    libmaps.check_skew(carried, findings)
+    data = {b: bindings_data.probe(b, modules, findings) for b in DATA_BINDINGS if b in modules}
+    probes: dict[str, Any] = {}
+    probes.update(transforms.run_golden(modules, findings))
+    probes.update(transforms.run_axis_order(modules, findings))
+    probes.update(transforms.run_grids(modules, findings, accuracy))
+    probes.update(geometry.run_geometry(modules, findings))
+    workdir = environment.writable_temp_dir()
+    runtime = environment.run_environment(modules, findings, ca_env)
+    if workdir is not None or "rasterio" not in modules:
+        probes.update(raster.run_raster(modules, findings, workdir))
+    paths = {b: {k: (v or {}).get("path") for k, v in d.items()} for b, d in data.items()}
+    for d in data.values():
+        for v in d.values():
+            if isinstance(v, dict):
+                v.pop("path", None)
+    items = findings.sorted()
+    return normalise(
+        {
+            "format": FORMAT,
+            "python": {
+                "version": platform.python_version(),
+                "machine": platform.machine(),
+                "implementation": platform.python_implementation(),
+            },
+            "bindings": carried,
+            "import_errors": errors,
+            "libraries": {
+                lib: sorted({c["version"] for c in copies}) for lib, copies in mapped.items()
+            },
+            "data": data,
+            "env": env,
+            "runtime": runtime,
+            "probes": probes,
+            "paths": {
+                "data": paths,
+                "libraries": {k: [c["path"] for c in v] for k, v in mapped.items()},
+            },
+            "findings": [f.as_dict() for f in items],
+            "summary": {
+                s: sum(f.severity == s for f in items) for s in ("error", "warning", "info")
+            },
+        }
+    )
+
+
+def dumps(fingerprint: dict[str, Any]) -> str:
+    return json.dumps(fingerprint, indent=1, sort_keys=True) + "\n"
+
+
+def report(fp: dict[str, Any]) -> str:
+    lines = [f"gisbox check: Python {fp['python']['version']} ({fp['python']['machine']})"]
+    for name, info in sorted(fp["bindings"].items()):
+        libs = ", ".join(f"{k.upper()} {v}" for k, v in info.items() if k != "version" and v)
+        lines.append(f"  {name} {info.get('version')}" + (f"  [{libs}]" if libs else ""))
+    for lib, versions in sorted(fp["libraries"].items()):
+        lines.append(f"  loaded lib{lib}: {', '.join(versions)}")
+    numeric = sum(isinstance(v, dict) and "value" in v for v in fp["probes"].values())
+    lines.append(f"  {numeric} numeric probes, {len(fp['probes'])} probes in all")
+    for f in fp["findings"]:
+        lines.append(f"{f['severity'].upper():8} {f['id']}: {f['message']}")
+        if f["hint"]:
+            lines.append(f"         fix: {f['hint']}")
+    s = fp["summary"]
+    lines.append(f"{s['error']} errors, {s['warning']} warnings")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    args = list(argv)
+    json_to = None
+    if "--json" in args:
+        i = args.index("--json")
+        if i + 1 >= len(args):
+            print(USAGE, file=sys.stderr)
+            return 2
+        json_to = args.pop(i + 1)
+        args.pop(i)
+    accuracy = "--accuracy" in args
+    quiet = "--quiet" in args
+    unknown = [a for a in args if a not in ("--accuracy", "--quiet")]
+    if unknown:
+        print(f"unknown argument {unknown[0]!r}\n{USAGE}", file=sys.stderr)
+        return 2
+    fp = run_check(accuracy=accuracy)
+    text = dumps(fp)
+    if json_to == "-":
+        sys.stdout.write(text)
+    elif json_to:
+        with open(json_to, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    if not quiet and json_to != "-":
+        print(report(fp))
+    return 1 if fp["summary"]["error"] else 0

@@ -1,0 +1,74 @@
+"""A fixed set of GEOS operations with exactly known results."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gisbox.runtime.findings import Findings
+from gisbox.runtime.stack import one_line
+
+TOL = 1e-9
+
+
+def _expect(name: str, got: float, want: float, findings: Findings, tol: float = TOL) -> None:
+    if abs(got - want) > tol:
+        findings.error(
+            "geometry.result",
+            f"shapely/GEOS: {name} gave {got!r}, expected {want!r}",
+            "compare the GEOS version with the other environments (gisbox diff)",
+        )
+
+
+def run_geometry(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
+    if "shapely" not in modules:
+        return {}
+    try:
+        return _run(modules, findings)
+    except Exception as exc:
+        findings.error("geometry.failed", f"GEOS operations failed: {one_line(exc)}")
+        return {}
+
+
+def _run(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
+    import shapely
+    from shapely.geometry import LineString, Point, Polygon, box
+
+    n = 64  # quad_segs=16 -> a regular 64-gon inscribed in the unit circle
+    buffered = Point(0, 0).buffer(1.0, quad_segs=16)
+    a, b = box(0, 0, 2, 2), box(1, 1, 3, 3)
+    bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    valid = shapely.make_valid(bowtie)
+    inter = shapely.normalize(a.intersection(b))
+    results = {
+        "buffer.area": (buffered.area, n / 2 * math.sin(2 * math.pi / n)),
+        "union.area": (a.union(b).area, 7.0),
+        "intersection.area": (inter.area, 1.0),
+        "make_valid.area": (valid.area, 0.5),
+        "line.length": (LineString([(0, 0), (3, 4)]).length, 5.0),
+    }
+    probes: dict[str, Any] = {}
+    for name, (got, want) in results.items():
+        _expect(name, got, want, findings)
+        probes[f"geometry.{name}"] = {"value": [got], "tolerance": TOL, "unit": "1"}
+    probes["geometry.intersection.wkt"] = shapely.to_wkt(inter, rounding_precision=9)
+    probes["geometry.make_valid.type"] = valid.geom_type
+    if valid.geom_type != "MultiPolygon":
+        findings.error("geometry.result", f"make_valid(bowtie) gave {valid.geom_type}")
+    if "geopandas" in modules:
+        import geopandas
+
+        pts = geopandas.GeoDataFrame(
+            geometry=[Point(i + 0.5, j + 0.5) for i in range(10) for j in range(10)], crs=3857
+        )
+        quads = geopandas.GeoDataFrame(
+            {"q": [0, 1, 2, 3]},
+            geometry=[box(0, 0, 5, 5), box(5, 0, 10, 5), box(0, 5, 5, 10), box(5, 5, 10, 10)],
+            crs=3857,
+        )
+        counts = geopandas.sjoin(pts, quads, predicate="within").groupby("q").size()
+        got = [int(counts.get(q, 0)) for q in range(4)]
+        probes["geometry.sjoin.counts"] = got
+        if got != [25, 25, 25, 25]:
+            findings.error("geometry.result", f"geopandas sjoin counted {got}, expected 25 each")
+    return probes
