@@ -12,12 +12,13 @@ import json
 import math
 import platform
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from gisbox.runtime import bindings_data, environment, geometry, libmaps, raster, transforms
 from gisbox.runtime.findings import Findings
 from gisbox.runtime.projdb import env_dirs
-from gisbox.runtime.stack import carried_versions, import_all
+from gisbox.runtime.stack import carried_versions, import_all, one_line
 
 FORMAT = 1
 USAGE = "usage: gisbox check [--json FILE|-] [--accuracy] [--quiet]"
@@ -61,6 +62,19 @@ def _imports(findings: Findings) -> tuple[dict[str, Any], dict[str, str]]:
     return modules, errors
 
 
+def _guard(name: str, probe: Callable[[], dict[str, Any]], findings: Findings) -> dict[str, Any]:
+    """A probe that crashes is a finding, never a crash of the whole check."""
+    try:
+        return probe()
+    except Exception as exc:
+        findings.error(
+            "check.probe-crashed",
+            f"the {name} probes crashed: {one_line(exc)}",
+            "report this to gisbox with the message",
+        )
+        return {}
+
+
 def run_check(accuracy: bool = False) -> dict[str, Any]:
     findings = Findings()
     env = env_dirs(findings)
@@ -84,14 +98,20 @@ def run_check(accuracy: bool = False) -> dict[str, Any]:
     libmaps.check_skew(carried, findings)
     data = {b: bindings_data.probe(b, modules, findings) for b in DATA_BINDINGS if b in modules}
     probes: dict[str, Any] = {}
-    probes.update(transforms.run_golden(modules, findings))
-    probes.update(transforms.run_axis_order(modules, findings))
-    probes.update(transforms.run_grids(modules, findings, accuracy))
-    probes.update(geometry.run_geometry(modules, findings))
+    guarded = {
+        "transforms": lambda: transforms.run_golden(modules, findings),
+        "axis order": lambda: transforms.run_axis_order(modules, findings),
+        "grids": lambda: transforms.run_grids(modules, findings, accuracy),
+        "geometry": lambda: geometry.run_geometry(modules, findings),
+    }
     workdir = environment.writable_temp_dir()
-    runtime = environment.run_environment(modules, findings, ca_env)
-    if workdir is not None or "rasterio" not in modules:
-        probes.update(raster.run_raster(modules, findings, workdir))
+    if workdir is not None:  # without a temp dir the raster round trips cannot run
+        guarded["raster"] = lambda: raster.run_raster(modules, findings, workdir)
+    for name, probe in guarded.items():
+        probes.update(_guard(name, probe, findings))
+    runtime = _guard(
+        "runtime", lambda: environment.run_environment(modules, findings, ca_env), findings
+    )
     paths = {b: {k: (v or {}).get("path") for k, v in d.items()} for b, d in data.items()}
     for d in data.values():
         for v in d.values():

@@ -56,7 +56,8 @@ def run_environment(
     if tmp is None:
         findings.error(
             "runtime.tmp-not-writable",
-            f"no writable temporary directory ({tempfile.gettempdir()})",
+            f"no writable temporary directory (TMPDIR={os.environ.get('TMPDIR')!r}, /tmp, "
+            "/var/tmp, the working directory)",
             "mount a tmpfs on /tmp (docker run --tmpfs /tmp; Kubernetes emptyDir) or set TMPDIR",
         )
     home = os.environ.get("HOME", "")

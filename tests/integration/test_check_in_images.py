@@ -1,0 +1,235 @@
+"""`gisbox check` in real images: faults injected one at a time, fingerprints compared.
+
+The fault image is the `minimal` image plus Debian's proj-data (an older PROJ's
+proj.db), a comma-decimal locale and Debian's osgeo.gdal (GDAL 3.6), the latter
+visible only when WITH_DEBIAN_GDAL=1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gisbox.diff import compare
+from gisbox.engine import Engine
+from gisbox.resolve import uv_bin
+
+from .conftest import Built, docker, gisbox
+
+pytestmark = pytest.mark.docker
+
+FAULTS_DOCKERFILE = """\
+FROM {base}
+USER 0
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+      proj-data locales python3-gdal \\
+ && sed -i 's/^# *de_DE.UTF-8/de_DE.UTF-8/' /etc/locale.gen && locale-gen \\
+ && rm -rf /var/lib/apt/lists/* \\
+ && echo '{pth}' > /opt/venv/lib/python3.11/site-packages/zz_debian_gdal.pth
+USER 10001:10001
+"""
+# Debian's dist-packages go *after* the environment's, so the locked NumPy still wins.
+PTH = (
+    'import os, sys; os.environ.get("WITH_DEBIAN_GDAL") '
+    'and sys.path.append("/usr/lib/python3/dist-packages")'
+)
+
+
+@pytest.fixture(scope="session")
+def faults_image(engine: Engine, minimal_image: Built) -> str:
+    tag = f"{minimal_image.tag}-faults"
+    text = FAULTS_DOCKERFILE.format(base=minimal_image.tag, pth=PTH)
+    proc = subprocess.run(
+        [engine.client.path, "build", "-q", "-t", tag, "-"],
+        input=text,
+        text=True,
+        capture_output=True,
+        env=engine.env(),
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return tag
+
+
+def check_in(engine: Engine, image: str, *args: str, script: str = "") -> dict[str, Any]:
+    cmd = (script + " && " if script else "") + "gisbox check --json -"
+    res = docker(engine, "run", "--rm", *args, image, "sh", "-c", cmd, timeout=300)
+    assert res.stdout.strip(), res.stderr
+    fp: dict[str, Any] = json.loads(res.stdout)
+    return fp
+
+
+def finding_ids(fp: dict[str, Any], severity: str | None = None) -> set[str]:
+    return {f["id"] for f in fp["findings"] if severity in (None, f["severity"])}
+
+
+def turns_unhealthy(engine: Engine, image: str, *env: str) -> bool:
+    """Run with a fast health interval; True once Docker reports unhealthy."""
+    name = f"gisbox-fault-{uuid.uuid4().hex[:8]}"
+    args = [
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--health-interval=1s",
+        "--health-retries=1",
+        "--health-start-period=0s",
+        "--health-timeout=10s",
+    ]
+    for e in env:
+        args += ["-e", e]
+    assert docker(engine, *args, image, "sleep", "120").returncode == 0
+    try:
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            status = docker(
+                engine, "inspect", "--format", "{{.State.Health.Status}}", name
+            ).stdout.strip()
+            if status in ("healthy", "unhealthy"):
+                return status == "unhealthy"
+            time.sleep(0.5)
+        raise AssertionError("no health status within 45 s")
+    finally:
+        engine.remove_container(name)
+
+
+def test_clean_image_has_no_errors(engine: Engine, minimal_image: Built) -> None:
+    fp = check_in(engine, minimal_image.tag)
+    assert fp["summary"]["error"] == 0, fp["findings"]
+    assert "libs.version-skew" in finding_ids(fp, "warning")  # wheels carry different GDALs
+    assert len(fp["libraries"]["gdal"]) == 2
+
+
+def test_proj_data_from_an_older_proj(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "PROJ_DATA=/usr/share/proj")
+    mismatch = [f for f in fp["findings"] if f["id"] == "data.proj-db-mismatch"]
+    assert mismatch and mismatch[0]["severity"] == "error"
+    assert "PROJ_DATA=/usr/share/proj" in mismatch[0]["message"]
+    assert turns_unhealthy(engine, faults_image, "PROJ_DATA=/usr/share/proj")
+
+
+def test_proj_data_pointing_at_an_empty_directory(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "PROJ_DATA=/home/gis")
+    assert "data.proj-db-missing" in finding_ids(fp, "error")
+    assert turns_unhealthy(engine, faults_image, "PROJ_DATA=/home/gis")
+
+
+def test_gdal_data_pointing_nowhere(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "GDAL_DATA=/nonexistent")
+    assert "data.env-missing-dir" in finding_ids(fp, "error")
+    assert turns_unhealthy(engine, faults_image, "GDAL_DATA=/nonexistent")
+
+
+def test_debian_osgeo_and_rasterio_wheel_in_one_process(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "WITH_DEBIAN_GDAL=1")
+    assert "osgeo.gdal" in fp["bindings"]
+    assert fp["bindings"]["osgeo.gdal"]["gdal"].startswith("3.6.")
+    copies = [
+        f for f in fp["findings"] if f["id"] == "libs.multiple-copies" and "libgdal" in f["message"]
+    ]
+    assert copies and "3.6." in copies[0]["message"] and "3.10." in copies[0]["message"]
+    assert any(v.startswith("3.6.") for v in fp["libraries"]["gdal"])
+
+
+def test_read_only_root_and_unwritable_home(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "--read-only", "-e", "HOME=/nonexistent")
+    assert "runtime.tmp-not-writable" in finding_ids(fp, "error")
+    assert "runtime.home-not-writable" in finding_ids(fp, "warning")
+    # computation still works: the healthcheck passes with a read-only root
+    res = docker(
+        engine,
+        "run",
+        "--rm",
+        "--read-only",
+        "-e",
+        "HOME=/nonexistent",
+        faults_image,
+        "gisbox",
+        "healthcheck",
+    )
+    assert res.returncode == 0, res.stderr
+
+
+def test_comma_decimal_locale(engine: Engine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "LC_ALL=de_DE.UTF-8")
+    assert "runtime.locale-decimal" in finding_ids(fp, "error")
+    assert fp["runtime"]["runtime.decimal_point"] == ","
+
+
+def test_two_images_from_one_lock_give_identical_fingerprints(
+    engine: Engine, minimal_image: Built, tmp_path: Path
+) -> None:
+    twin = tmp_path / "twin"
+    shutil.copytree(minimal_image.project, twin, ignore=shutil.ignore_patterns(".gisbox"))
+    spec = twin / "gisbox.toml"
+    spec.write_text(spec.read_text().replace('tag = "latest"', 'tag = "twin"'))
+    res = gisbox("build", "--no-cache", "--json", "-C", str(twin))
+    assert res.returncode == 0, res.stderr[-2000:]
+    first = (minimal_image.project / ".gisbox" / "fingerprint.json").read_bytes()
+    second = (twin / ".gisbox" / "fingerprint.json").read_bytes()
+    assert first == second
+    diff = gisbox(
+        "diff",
+        str(minimal_image.project / ".gisbox/fingerprint.json"),
+        str(twin / ".gisbox/fingerprint.json"),
+    )
+    assert diff.returncode == 0, diff.stdout
+    label = engine.inspect(json.loads(res.stdout)["tag"])["Config"]["Labels"]
+    assert label["io.gisbox.fingerprint-digest"] == json.loads(res.stdout)["fingerprint_digest"]
+
+
+def test_host_venv_from_the_same_lock_agrees_on_every_probe(
+    minimal_image: Built, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    uv = uv_bin()
+    subprocess.run(
+        [uv, "venv", "-q", "--python", shutil.which("python3") or "python3", str(venv)], check=True
+    )
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(venv / "bin/python"),
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-r",
+            str(minimal_image.project / ".gisbox/requirements.txt"),
+        ],
+        check=True,
+        timeout=900,
+    )
+    out = tmp_path / "host.json"
+    src = Path(__file__).resolve().parents[2] / "src"
+    res = subprocess.run(
+        [
+            str(venv / "bin/python"),
+            "-c",
+            f"import sys; sys.path.insert(0, {str(src)!r}); from gisbox.runtime.main import main; "
+            f"sys.exit(main(['check', '--json', {str(out)!r}, '--quiet']))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.exists(), res.stderr
+    host = json.loads(out.read_text())
+    image = json.loads((minimal_image.project / ".gisbox/fingerprint.json").read_text())
+    probes = [d for d in compare(image, host) if d.kind in ("probe", "driver") and d.drift]
+    assert probes == []
+    assert host["bindings"] == image["bindings"]
