@@ -15,6 +15,19 @@ from gisbox.spec import load_spec
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def add_app(project: Path, code: str, name_prefix: str = "gisbox") -> None:
+    """Give an initialised project an app/main.py run as the image's command."""
+    (project / "app").mkdir()
+    (project / "app" / "main.py").write_text(code + "\n")
+    spec = project / "gisbox.toml"
+    spec.write_text(
+        spec.read_text()
+        .replace('name = "gisbox/', f'name = "{name_prefix}/')
+        .replace("files = []", 'files = ["app/"]')
+        .replace('command = ["python"]', 'command = ["python", "app/main.py"]')
+    )
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project with `gisbox init --profile minimal`, one app file and a fresh lock.
@@ -25,14 +38,8 @@ def project(tmp_path: Path) -> Path:
     proj = tmp_path / "proj"
     proj.mkdir()
     init_project(proj, "minimal")
-    (proj / "app").mkdir()
-    (proj / "app" / "main.py").write_text("print('hello')\n")
+    add_app(proj, "print('hello')")
     spec_path = proj / "gisbox.toml"
-    spec_path.write_text(
-        spec_path.read_text()
-        .replace("files = []", 'files = ["app/"]')
-        .replace('command = ["python"]', 'command = ["python", "app/main.py"]')
-    )
     digest = load_spec(spec_path).input_digest()
     lock = (FIXTURES / "minimal.lock").read_text()
     lock = re.sub(r'^input_digest = ".*"$', f'input_digest = "{digest}"', lock, flags=re.M)

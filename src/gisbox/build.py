@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,19 +130,19 @@ def build_image(
     return report
 
 
+def _gisbox_in_image(
+    engine: Engine, spec: Spec, image: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the in-image `gisbox` as the image's non-root user."""
+    user = f"{spec.runtime.uid}:{spec.runtime.uid}"
+    return engine.container_run(
+        "--rm", "--user", user, image, "/usr/local/bin/gisbox", *args, timeout=300
+    )
+
+
 def fingerprint(engine: Engine, spec: Spec, report: BuildReport, dest: Path) -> None:
     """Run the full suite in the image, write the fingerprint beside it, label its digest."""
-    res = engine.container_run(
-        "--rm",
-        "--user",
-        f"{spec.runtime.uid}:{spec.runtime.uid}",
-        report.image_id,
-        "/usr/local/bin/gisbox",
-        "check",
-        "--json",
-        "-",
-        timeout=300,
-    )
+    res = _gisbox_in_image(engine, spec, report.image_id, "check", "--json", "-")
     try:
         fp = json.loads(res.stdout)
     except json.JSONDecodeError:
@@ -168,16 +169,7 @@ def fingerprint(engine: Engine, spec: Spec, report: BuildReport, dest: Path) -> 
 
 
 def verify(engine: Engine, spec: Spec, report: BuildReport) -> None:
-    res = engine.container_run(
-        "--rm",
-        "--user",
-        f"{spec.runtime.uid}:{spec.runtime.uid}",
-        report.image_id,
-        "/usr/local/bin/gisbox",
-        "healthcheck",
-        "--json",
-        timeout=120,
-    )
+    res = _gisbox_in_image(engine, spec, report.image_id, "healthcheck", "--json")
     try:
         payload = json.loads(res.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):

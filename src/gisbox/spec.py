@@ -12,10 +12,17 @@ import json
 import re
 import tomllib
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from gisbox.errors import SpecError
 
@@ -25,6 +32,14 @@ PLATFORMS = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?$")
 _PY_VERSION = re.compile(r"^3\.\d+$")
+
+
+def _list_to_tuple(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+# TOML arrays arrive as lists; the frozen models hold tuples (strict mode accepts no list).
+StrTuple = Annotated[tuple[str, ...], BeforeValidator(_list_to_tuple)]
 
 
 class _Frozen(BaseModel):
@@ -68,19 +83,9 @@ class ImageSpec(_Frozen):
 class PythonSpec(_Frozen):
     """The Python packages, as PEP 508 requirements, and where they come from."""
 
-    packages: tuple[str, ...] = ()
+    packages: StrTuple = ()
     index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
-
-    @field_validator("packages", mode="before")
-    @classmethod
-    def _list_to_tuple(cls, v: Any) -> Any:
-        return tuple(v) if isinstance(v, list) else v
-
-    @field_validator("extra_index_urls", mode="before")
-    @classmethod
-    def _urls_to_tuple(cls, v: Any) -> Any:
-        return tuple(v) if isinstance(v, list) else v
+    extra_index_urls: StrTuple = ()
 
     @field_validator("packages")
     @classmethod
@@ -96,14 +101,9 @@ class PythonSpec(_Frozen):
 class AppSpec(_Frozen):
     """The application files copied into the image and how it starts."""
 
-    files: tuple[str, ...] = ()
+    files: StrTuple = ()
     workdir: str = "/app"
-    command: tuple[str, ...] = ("python",)
-
-    @field_validator("files", "command", mode="before")
-    @classmethod
-    def _list_to_tuple(cls, v: Any) -> Any:
-        return tuple(v) if isinstance(v, list) else v
+    command: StrTuple = ("python",)
 
     @field_validator("files")
     @classmethod

@@ -22,6 +22,8 @@ from gisbox.cacert import find_ca_bundle
 from gisbox.engine import Engine
 from gisbox.errors import EngineError
 
+from ..conftest import add_app
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BASE = "debian:bookworm-slim"
 
@@ -78,15 +80,7 @@ def minimal_image(
     """The `minimal` profile, locked and built by the real CLI with a marked CA bundle."""
     project = tmp_path_factory.mktemp("minimal")
     assert gisbox("init", "--profile", "minimal", "-C", str(project)).returncode == 0
-    (project / "app").mkdir()
-    (project / "app" / "main.py").write_text("print('hello from the app')\n")
-    spec = project / "gisbox.toml"
-    spec.write_text(
-        spec.read_text()
-        .replace('name = "gisbox/', 'name = "gisbox-test/')
-        .replace("files = []", 'files = ["app/"]')
-        .replace('command = ["python"]', 'command = ["python", "app/main.py"]')
-    )
+    add_app(project, "print('hello from the app')", name_prefix="gisbox-test")
     res = gisbox("lock", "-C", str(project))
     assert res.returncode == 0, res.stderr
     # The host's bundle (it may hold a TLS-intercepting proxy's CA) plus a unique marker
