@@ -55,7 +55,9 @@ def build_table(report: BuildReport) -> Table:
         table.add_row("gisbox check", f"{f.get('error', 0)} errors, {f.get('warning', 0)} warnings")
         table.add_row("fingerprint", f"{report.fingerprint} ({report.fingerprint_digest[:19]}…)")
     for name, info in sorted(report.bindings.items()):
-        libs = ", ".join(f"{k.upper()} {v}" for k, v in info.items() if k != "version" and v)
+        libs = ", ".join(
+            f"{k.upper()} {v}" for k, v in info.items() if k != "version" and "_" not in k and v
+        )
         table.add_row(f"  {name} {info.get('version', '')}", libs)
     for warning in report.warnings:
         table.add_row("[yellow]warning[/yellow]", warning)

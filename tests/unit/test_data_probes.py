@@ -135,3 +135,11 @@ def test_version_skew_between_bindings() -> None:
     (finding,) = findings.sorted()
     assert finding.id == "libs.version-skew"
     assert "pyogrio GDAL 3.12.4, rasterio GDAL 3.10.3" in finding.message
+
+
+def test_binding_built_against_another_proj_than_it_runs() -> None:
+    findings = Findings()
+    libmaps.check_skew({"pyproj": {"proj": "9.1.1", "proj_built": "9.4.0"}}, findings)
+    (finding,) = findings.sorted()
+    assert finding.id == "libs.build-runtime-mismatch"
+    assert "built against PROJ 9.4.0 but runs with 9.1.1" in finding.message

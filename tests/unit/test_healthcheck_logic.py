@@ -9,6 +9,8 @@ import pytest
 from gisbox.runtime import healthcheck
 from gisbox.runtime.stack import one_line
 
+GOLDEN = healthcheck.GOLDEN.expected
+
 
 def test_numpy_style_messages_become_one_line() -> None:
     exc = ImportError("\n\nIMPORTANT: PLEASE READ\n...\nOriginal error was: libfoo.so: bad ELF\n")
@@ -42,7 +44,7 @@ def test_proj_data_pointing_nowhere_is_unhealthy_before_any_import(
     monkeypatch.setenv("PROJ_DATA", str(tmp_path / "missing"))
     monkeypatch.setattr(healthcheck, "import_all", lambda: ({"pyproj": object()}, {}))
     monkeypatch.setattr(healthcheck.bindings_data, "probe", lambda *a: {})
-    monkeypatch.setattr(healthcheck.transforms, "ADAPTERS", {"pyproj": lambda case: case.expected})
+    monkeypatch.setattr(healthcheck.transforms, "ADAPTERS", {"pyproj": lambda src, dst, pt: GOLDEN})
     assert healthcheck.main([]) == 1
     assert "data.env-missing-dir: PROJ_DATA=" in capsys.readouterr().err
 
@@ -56,7 +58,7 @@ def test_a_centimetre_off_is_unhealthy(
     monkeypatch.setattr(
         healthcheck.transforms,
         "ADAPTERS",
-        {"pyproj": lambda case: (case.expected[0] + 0.01, case.expected[1])},
+        {"pyproj": lambda src, dst, pt: (GOLDEN[0] + 0.01, GOLDEN[1])},
     )
     assert healthcheck.main([]) == 1
     assert "transform.golden: pyproj" in capsys.readouterr().err
@@ -72,7 +74,7 @@ def test_within_a_millimetre_is_healthy(
     monkeypatch.setattr(
         healthcheck.transforms,
         "ADAPTERS",
-        {"pyproj": lambda case: (case.expected[0] + 0.0009, case.expected[1])},
+        {"pyproj": lambda src, dst, pt: (GOLDEN[0] + 0.0009, GOLDEN[1])},
     )
     monkeypatch.setattr(healthcheck, "carried_versions", lambda m: {})
     assert healthcheck.main([]) == 0

@@ -154,7 +154,9 @@ def dumps(fingerprint: dict[str, Any]) -> str:
 def report(fp: dict[str, Any]) -> str:
     lines = [f"gisbox check: Python {fp['python']['version']} ({fp['python']['machine']})"]
     for name, info in sorted(fp["bindings"].items()):
-        libs = ", ".join(f"{k.upper()} {v}" for k, v in info.items() if k != "version" and v)
+        libs = ", ".join(
+            f"{k.upper()} {v}" for k, v in info.items() if k != "version" and "_" not in k and v
+        )
         lines.append(f"  {name} {info.get('version')}" + (f"  [{libs}]" if libs else ""))
     for lib, versions in sorted(fp["libraries"].items()):
         lines.append(f"  loaded lib{lib}: {', '.join(versions)}")

@@ -60,7 +60,7 @@ def run() -> dict[str, Any]:
     for binding in ("pyproj", "rasterio", "osgeo.gdal"):
         if binding in modules:
             try:
-                got = transforms.ADAPTERS[binding](GOLDEN)
+                got = transforms.forward(binding, GOLDEN)
             except Exception as exc:
                 findings.error(
                     "transform.failed", f"{binding}: EPSG:4326->EPSG:3857 failed: {one_line(exc)}"

@@ -6,6 +6,7 @@ import os
 import re
 
 from gisbox.runtime.findings import Findings
+from gisbox.runtime.projdb import major_minor
 
 LIBS = {
     "gdal": re.compile(r"/libgdal[-.]"),
@@ -62,6 +63,16 @@ def check_skew(carried: dict[str, dict[str, str | None]], findings: Findings) ->
     """Bindings that carry different GDAL / PROJ / GEOS versions."""
     for lib in ("gdal", "proj", "geos"):
         seen = {name: v[lib] for name, v in carried.items() if v.get(lib)}
+        built = {
+            name: v.get(f"{lib}_built") for name, v in carried.items() if v.get(f"{lib}_built")
+        }
+        for name, version in built.items():
+            if seen.get(name) and major_minor(version) != major_minor(seen[name]):
+                findings.warning(
+                    "libs.build-runtime-mismatch",
+                    f"{name} was built against {lib.upper()} {version} but runs with {seen[name]}",
+                    "reinstall the binding so that it matches the library it loads",
+                )
         if len(set(seen.values())) > 1:
             detail = ", ".join(f"{name} {lib.upper()} {ver}" for name, ver in sorted(seen.items()))
             findings.warning(

@@ -66,7 +66,11 @@ def carried_versions(modules: dict[str, Any]) -> dict[str, dict[str, str | None]
     out: dict[str, dict[str, str | None]] = {}
     if "pyproj" in modules:
         m = modules["pyproj"]
-        out["pyproj"] = {"version": m.__version__, "proj": _attr(m, "proj_version_str")}
+        out["pyproj"] = {
+            "version": m.__version__,
+            "proj": _attr(m, "proj_version_str"),  # the PROJ it runs with
+            "proj_built": _attr(m, "__proj_version__"),  # the PROJ it was compiled against
+        }
     if "shapely" in modules:
         m = modules["shapely"]
         out["shapely"] = {"version": m.__version__, "geos": _attr(m, "geos_version_string")}

@@ -12,54 +12,51 @@ from gisbox.runtime.findings import Findings
 from gisbox.runtime.golden import CASES, Case, web_mercator
 from gisbox.runtime.stack import one_line
 
-Adapter = Callable[[Case], tuple[float, ...]]
+Point = tuple[float, ...]
+Adapter = Callable[[str, str, Point], Point]  # (source CRS, target CRS, point) -> point
 GOLDEN = CASES[0]  # EPSG:4326 -> EPSG:3857, lon 15 lat 12
+INVERSE_TOLERANCE_DEG = 1e-8  # about 1 mm on the ground
 
 
-def _is3d(case: Case) -> bool:
-    return len(case.expected) == 3
-
-
-def _pyproj(case: Case) -> tuple[float, ...]:
+def _pyproj(src: str, dst: str, pt: Point) -> Point:
     from pyproj import Transformer
 
-    t = Transformer.from_crs("EPSG:4326", case.target, always_xy=True)
-    return tuple(t.transform(*case.lonlat, 0.0) if _is3d(case) else t.transform(*case.lonlat))
+    return tuple(Transformer.from_crs(src, dst, always_xy=True).transform(*pt))
 
 
-def _rasterio(case: Case) -> tuple[float, ...]:
+def _rasterio(src: str, dst: str, pt: Point) -> Point:
     from rasterio.warp import transform
 
-    lon, lat = case.lonlat
-    if _is3d(case):
-        xs, ys, zs = transform("EPSG:4326", case.target, [lon], [lat], zs=[0.0])
-        return xs[0], ys[0], zs[0]
-    xs, ys = transform("EPSG:4326", case.target, [lon], [lat])
-    return xs[0], ys[0]
+    zs = [pt[2]] if len(pt) == 3 else None
+    out = transform(src, dst, [pt[0]], [pt[1]], zs=zs)
+    return tuple(axis[0] for axis in out)
 
 
-def _osr(case: Case, traditional: bool = True, swap: bool = False) -> tuple[float, ...]:
+def _osr_srs(code: str, traditional: bool) -> Any:
     from osgeo import osr
 
     osr.UseExceptions()
-    src, dst = osr.SpatialReference(), osr.SpatialReference()
-    src.ImportFromEPSG(4326)
-    dst.SetFromUserInput(case.target)
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(code)
     if traditional:
-        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    a, b = case.lonlat[::-1] if swap else case.lonlat
-    x, y, z = osr.CoordinateTransformation(src, dst).TransformPoint(a, b, 0.0)
-    return (x, y, z) if _is3d(case) else (x, y)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
 
 
-def _geopandas(case: Case) -> tuple[float, ...]:
+def _osr(src: str, dst: str, pt: Point, traditional: bool = True) -> Point:
+    from osgeo import osr
+
+    ct = osr.CoordinateTransformation(_osr_srs(src, traditional), _osr_srs(dst, traditional))
+    x, y, z = ct.TransformPoint(pt[0], pt[1], pt[2] if len(pt) == 3 else 0.0)
+    return (x, y, z) if len(pt) == 3 else (x, y)
+
+
+def _geopandas(src: str, dst: str, pt: Point) -> Point:
     import geopandas
 
-    if _is3d(case):
-        raise NotImplementedError
-    s = geopandas.GeoSeries.from_xy([case.lonlat[0]], [case.lonlat[1]], crs="EPSG:4326")
-    p = s.to_crs(case.target).iloc[0]
+    if len(pt) == 3:
+        raise NotImplementedError  # GeoSeries.to_crs is 2D here
+    p = geopandas.GeoSeries.from_xy([pt[0]], [pt[1]], crs=src).to_crs(dst).iloc[0]
     return p.x, p.y
 
 
@@ -71,41 +68,75 @@ ADAPTERS: dict[str, Adapter] = {
 }
 
 
+def forward(binding: str, case: Case) -> Point:
+    pt = (*case.lonlat, 0.0) if len(case.expected) == 3 else case.lonlat
+    return ADAPTERS[binding]("EPSG:4326", case.target, pt)
+
+
+def inverse(binding: str, case: Case) -> Point:
+    return ADAPTERS[binding](case.target, "EPSG:4326", case.expected)
+
+
 def distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)))
 
 
+def _try(binding: str, what: str, fn: Callable[[], Point], findings: Findings) -> Point | None:
+    try:
+        return fn()
+    except NotImplementedError:
+        return None
+    except Exception as exc:
+        findings.error(
+            "transform.failed",
+            f"{binding}: {what} failed: {one_line(exc)}",
+            "check the proj.db this binding uses (see data.* findings)",
+        )
+        return None
+
+
 def run_golden(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
+    """Every case forward (tolerance in metres) and back (1e-8 degrees) through each binding."""
     probes: dict[str, Any] = {}
-    for binding, adapter in ADAPTERS.items():
+    for binding in ADAPTERS:
         if binding not in modules:
             continue
         for case in CASES:
-            try:
-                got = adapter(case)
-            except NotImplementedError:
-                continue
-            except Exception as exc:
-                findings.error(
-                    "transform.failed",
-                    f"{binding}: EPSG:4326->{case.target} failed: {one_line(exc)}",
-                    "check the proj.db this binding uses (see data.* findings)",
-                )
-                continue
-            probes[f"transform.{binding}.{case.id}"] = {
-                "value": list(got),
-                "tolerance": case.tolerance,
-                "unit": "m",
-            }
-            off = distance(got, case.expected)
-            if off > case.tolerance:
-                findings.error(
-                    "transform.golden",
-                    f"{binding}: EPSG:4326->{case.target} of lon {case.lonlat[0]} lat "
-                    f"{case.lonlat[1]} is off by {off:.6g} m (tolerance {case.tolerance} m; "
-                    f"reference: {case.source})",
-                    "compare the PROJ version and proj.db of this binding with the others",
-                )
+            what = f"EPSG:4326->{case.target}"
+            got = _try(binding, what, lambda: forward(binding, case), findings)  # noqa: B023
+            if got is not None:
+                probes[f"transform.{binding}.{case.id}"] = {
+                    "value": list(got),
+                    "tolerance": case.tolerance,
+                    "unit": "m",
+                }
+                off = distance(got, case.expected)
+                if off > case.tolerance:
+                    findings.error(
+                        "transform.golden",
+                        f"{binding}: {what} of lon {case.lonlat[0]} lat {case.lonlat[1]} is off "
+                        f"by {off:.6g} m (tolerance {case.tolerance} m; reference: {case.source})",
+                        "compare the PROJ version and proj.db of this binding with the others",
+                    )
+            back = _try(
+                binding,
+                f"{case.target}->EPSG:4326",
+                lambda: inverse(binding, case),  # noqa: B023
+                findings,
+            )
+            if back is not None:
+                probes[f"transform.{binding}.{case.id}.inverse"] = {
+                    "value": list(back[:2]),
+                    "tolerance": INVERSE_TOLERANCE_DEG,
+                    "unit": "deg",
+                }
+                off_deg = distance(back[:2], case.lonlat)
+                if off_deg > INVERSE_TOLERANCE_DEG:
+                    findings.error(
+                        "transform.golden",
+                        f"{binding}: {case.target}->EPSG:4326 of {case.expected} is off by "
+                        f"{off_deg:.3g} degrees from lon {case.lonlat[0]} lat {case.lonlat[1]}",
+                    )
     return probes
 
 
@@ -123,7 +154,12 @@ def run_axis_order(modules: dict[str, Any], findings: Findings) -> dict[str, Any
 
         checks.append(("pyproj", pyproj_authority))
     if "osgeo.gdal" in modules:
-        checks.append(("osgeo.gdal", lambda: _osr(GOLDEN, traditional=False, swap=True)))
+        checks.append(
+            (
+                "osgeo.gdal",
+                lambda: _osr("EPSG:4326", "EPSG:3857", GOLDEN.lonlat[::-1], traditional=False),
+            )
+        )
     for binding, fn in checks:
         try:
             got = fn()
