@@ -33,9 +33,19 @@ if ! apt-cache show --no-all-versions "python$want" >/dev/null 2>&1; then
 fi
 echo "python $want $(apt-cache show --no-all-versions python$want | sed -n 's/^Version: //p')"
 closure() { apt-get install -s --no-install-recommends "$@" | awk '/^Inst/{print $2"="substr($3,2)}'; }
-for spec in $(closure "python$want"); do echo "runtime $spec"; done
-for spec in $(closure "python$want" %(tools)s); do echo "builder $spec"; done
-for spec in $(closure "python$want" %(tools)s); do
+runtime_extra="%(runtime_extra)s"
+builder_extra="%(builder_extra)s"
+if [ "%(strategy)s" = system ]; then
+  for dev in libgdal-dev libproj-dev libgeos-dev; do
+    echo "lib $dev $(apt-cache show --no-all-versions $dev | sed -n 's/^Version: //p')"
+  done
+  libs=$(apt-cache depends libgdal-dev libproj-dev libgeos-dev | sed -n 's/^ *Depends: \(libgdal[0-9]*\|libproj[0-9]*\|libgeos-c1v5\)$/\1/p' | sort -u)
+  runtime_extra="$runtime_extra $libs"
+  builder_extra="$builder_extra libgdal-dev libproj-dev libgeos-dev python$want-dev"
+fi
+for spec in $(closure "python$want" $runtime_extra); do echo "runtime $spec"; done
+for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do echo "builder $spec"; done
+for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do
   apt-cache show --no-all-versions "$spec" | awk -v s="$spec" '/^Architecture:/{a=$2} /^SHA256:/{h=$2} END{print "deb " s " " a " " h}'
 done
 """
@@ -61,11 +71,27 @@ class BaseFacts:
     python: str  # e.g. "3.11"
     python_full: str  # e.g. "3.11.2"
     packages: tuple[OsPackage, ...]
+    libs: dict[str, str]  # system strategy: gdal/proj/geos -> Debian version of the -dev package
 
 
-def probe_base(engine: Engine, base: str, platform: str, python: str) -> BaseFacts:
+def probe_base(
+    engine: Engine,
+    base: str,
+    platform: str,
+    python: str,
+    *,
+    strategy: str = "wheels",
+    os_packages: tuple[str, ...] = (),
+) -> BaseFacts:
     """Run the probe in the base image and parse what it prints."""
-    script = _PROBE % {"python": shlex.quote(python), "tools": " ".join(BUILDER_TOOLS)}
+    tools = list(BUILDER_TOOLS) + (["build-essential"] if strategy == "system" else [])
+    script = _PROBE % {
+        "python": shlex.quote(python),
+        "tools": " ".join(tools),
+        "strategy": strategy,
+        "runtime_extra": " ".join(shlex.quote(p) for p in os_packages),
+        "builder_extra": "",
+    }
     res = engine.container_run("--rm", "--platform", platform, base, "sh", "-c", script)
     if res.returncode != 0:
         raise LockError(
@@ -79,6 +105,7 @@ def parse_probe(text: str, base: str, python: str) -> BaseFacts:
     facts: dict[str, str] = {}
     stages: dict[str, str] = {}
     debs: dict[str, tuple[str, str]] = {}
+    libs: dict[str, str] = {}
     for line in text.splitlines():
         kind, _, rest = line.partition(" ")
         if kind in ("os", "glibc", "python"):
@@ -92,6 +119,9 @@ def parse_probe(text: str, base: str, python: str) -> BaseFacts:
             stages[rest] = "runtime"
         elif kind == "builder":
             stages.setdefault(rest, "builder")
+        elif kind == "lib":
+            dev, _, version = rest.partition(" ")
+            libs[dev.removeprefix("lib").removesuffix("-dev")] = version
         elif kind == "deb":
             spec, arch, sha = rest.split()
             debs[spec] = (arch, sha)
@@ -113,4 +143,5 @@ def parse_probe(text: str, base: str, python: str) -> BaseFacts:
         python=minor,
         python_full=m.group(1) if m else minor,
         packages=tuple(packages),
+        libs=libs,
     )

@@ -6,11 +6,17 @@ and every compatible wheel with its URL and sha256.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 import tomllib
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
+
+from packaging.utils import canonicalize_name, parse_sdist_filename
+from packaging.version import Version
 
 from gisbox.errors import LockError
 from gisbox.spec import PLATFORMS
@@ -31,6 +37,44 @@ class PythonPackage:
     name: str
     version: str
     wheels: tuple[Wheel, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePackage:
+    """A source distribution, compiled in the builder (strategy "system")."""
+
+    name: str
+    version: str
+    sdist: Wheel
+
+
+PYPI_SIMPLE = "https://pypi.org/simple"
+
+
+def fetch_sdist(name: str, version: str, index_url: str | None = None) -> SourcePackage:
+    """The sdist of NAME==VERSION with its sha256, from the index's JSON simple API (PEP 691)."""
+    index = (index_url or PYPI_SIMPLE).rstrip("/")
+    url = f"{index}/{canonicalize_name(name)}/"
+    request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            files = json.load(resp)["files"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise LockError(f"cannot list the files of {name} at {url}: {exc}") from None
+    for f in files:
+        fname = f["filename"]
+        if fname.endswith((".tar.gz", ".zip")) and not f.get("yanked"):
+            try:
+                _, ver = parse_sdist_filename(fname)
+            except ValueError:
+                continue
+            if ver == Version(version) and "sha256" in f.get("hashes", {}):
+                sdist = Wheel(url=urljoin(url, f["url"]), sha256=f["hashes"]["sha256"])
+                return SourcePackage(name=canonicalize_name(name), version=version, sdist=sdist)
+    raise LockError(
+        f"{name} {version} has no source distribution at {index}",
+        hint='the "system" strategy compiles the GIS bindings from source',
+    )
 
 
 def uv_bin() -> str:

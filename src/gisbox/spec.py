@@ -55,6 +55,7 @@ class ImageSpec(_Frozen):
     python: str = "base"
     strategy: Literal["wheels", "system"] = "wheels"
     platform: str = "linux/amd64"
+    os_packages: StrTuple = ()  # extra OS packages for the runtime, e.g. gdal-bin, proj-bin
     strip: bool = True
     bytecode: Literal["imported", "all", "none"] = "imported"
 
@@ -173,6 +174,7 @@ class Spec(_Frozen):
             "python": self.image.python,
             "strategy": self.image.strategy,
             "platform": self.image.platform,
+            "os_packages": sorted(self.image.os_packages),
             "packages": sorted(self.python.packages),
             "index_url": self.python.index_url,
             "extra_index_urls": list(self.python.extra_index_urls),
