@@ -32,7 +32,8 @@ if ! apt-cache show --no-all-versions "python$want" >/dev/null 2>&1; then
   echo "nopython $want"; exit 0
 fi
 echo "python $want $(apt-cache show --no-all-versions python$want | sed -n 's/^Version: //p')"
-closure() { apt-get install -s --no-install-recommends "$@" | awk '/^Inst/{print $2"="substr($3,2)}'; }
+# "Inst name (version …)" or, for an upgrade of a package of the base, "Inst name [old] (version …)"
+closure() { apt-get install -s --no-install-recommends "$@" | awk '/^Inst/{v=($3 ~ /^\[/) ? $4 : $3; print $2"="substr(v,2)}'; }
 runtime_extra="%(runtime_extra)s"
 builder_extra="%(builder_extra)s"
 if [ "%(strategy)s" = system ]; then
@@ -45,9 +46,10 @@ if [ "%(strategy)s" = system ]; then
 fi
 for spec in $(closure "python$want" $runtime_extra); do echo "runtime $spec"; done
 for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do echo "builder $spec"; done
-for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do
-  apt-cache show --no-all-versions "$spec" | awk -v s="$spec" '/^Architecture:/{a=$2} /^SHA256:/{h=$2} END{print "deb " s " " a " " h}'
-done
+apt-cache show --no-all-versions $(closure "python$want" $runtime_extra %(tools)s $builder_extra) \
+  | awk '/^Package:/{p=$2} /^Version:/{v=$2} /^Architecture:/{a=$2} /^SHA256:/{h=$2}
+         /^$/{if (p != "") print "deb " p "=" v " " a " " h; p=""}
+         END{if (p != "") print "deb " p "=" v " " a " " h}'
 """
 
 

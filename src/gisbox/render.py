@@ -42,6 +42,8 @@ class Rendered:
     dockerfile: str
     dockerignore: str
     requirements: str
+    build_requirements: str = ""
+    source_requirements: str = ""
 
 
 def lock_digest(project: Path) -> str:
@@ -117,6 +119,9 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         index_args=index_args,
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
+        system=spec.image.strategy == "system",
+        os_libraries=", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items())),
+        build_only=[p.name for p in lock.build_packages if p.name not in ("numpy",)],
         ca_bundle=_certifi_bundle(lock),
         python_excludes=[f"/usr/lib/python{lock.target.python}/{d}" for d in STDLIB_EXCLUDES],
         uid=spec.runtime.uid,
@@ -131,7 +136,11 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         app_sources=[f.rstrip("/") for f in spec.app.files]
     )
     return Rendered(
-        dockerfile=dockerfile, dockerignore=dockerignore, requirements=lock.requirements_txt()
+        dockerfile=dockerfile,
+        dockerignore=dockerignore,
+        requirements=lock.requirements_txt(),
+        build_requirements=lock.build_requirements_txt(),
+        source_requirements=lock.source_requirements_txt(),
     )
 
 
@@ -165,6 +174,8 @@ def write_context(project: Path, rendered: Rendered) -> Path:
         text = resources.files("gisbox").joinpath("runtime", helper).read_text(encoding="utf-8")
         write_text_atomic(support / helper, text)
     write_text_atomic(support / "requirements.txt", rendered.requirements)
+    write_text_atomic(support / "build-requirements.txt", rendered.build_requirements)
+    write_text_atomic(support / "source-requirements.txt", rendered.source_requirements)
     write_text_atomic(project / ".dockerignore", rendered.dockerignore)
     write_text_atomic(project / "Dockerfile", rendered.dockerfile)
     return project / "Dockerfile"

@@ -16,6 +16,9 @@ from gisbox.runtime.projdb import (
 )
 from gisbox.runtime.stack import one_line
 
+SYSTEM_PROJ_DIRS = ("/usr/share/proj", "/usr/local/share/proj")
+SYSTEM_GDAL_DIRS = ("/usr/share/gdal", "/usr/local/share/gdal")
+
 
 def _first_with_proj_db(paths: list[str]) -> str | None:
     return next((p for p in paths if os.path.isfile(os.path.join(p, "proj.db"))), None)
@@ -72,15 +75,21 @@ def _probe(binding: str, modules: dict[str, Any], findings: Findings) -> dict[st
             "rasterio", os.environ.get("GDAL_DATA") or GDALDataFinder().search(), findings
         )
     elif binding == "pyogrio":
-        # Without importing pyogrio (loading its GDAL takes ~0.4 s): its bundled data,
-        # which it uses unless PROJ_DATA/PROJ_LIB/GDAL_DATA say otherwise.
+        # Without importing pyogrio (loading its GDAL takes ~0.4 s): a wheel bundles its
+        # data and uses it unless PROJ_DATA/PROJ_LIB/GDAL_DATA say otherwise; a build
+        # against the OS's GDAL uses the OS's data directories.
         pkg = package_dir("pyogrio")
         bundled = read_proj_db(os.path.join(pkg, "proj_data")) if pkg else None
+        system = read_proj_db(_first_with_proj_db(list(SYSTEM_PROJ_DIRS)))
         env_dir = _env_proj_dir()
-        db = read_proj_db(env_dir) if env_dir else bundled
-        check_proj_db_matches("pyogrio", (bundled or {}).get("proj"), db, findings)
+        db = read_proj_db(env_dir) if env_dir else (bundled or system)
+        check_proj_db_matches("pyogrio", (bundled or system or {}).get("proj"), db, findings)
         out["proj_db"] = db
-        gdal_dir = os.environ.get("GDAL_DATA") or (os.path.join(pkg, "gdal_data") if pkg else None)
+        own = os.path.join(pkg, "gdal_data") if pkg else None
+        defaults = [own] if own and os.path.isdir(own) else list(SYSTEM_GDAL_DIRS)
+        gdal_dir = os.environ.get("GDAL_DATA") or next(
+            (d for d in defaults if d and os.path.isdir(d)), defaults[0]
+        )
         out["gdal_data"] = _gdal("pyogrio", gdal_dir, findings)
     elif binding == "osgeo.gdal":
         gdal = modules["osgeo.gdal"]
