@@ -42,7 +42,7 @@ if [ "%(strategy)s" = system ]; then
   done
   libs=$(apt-cache depends libgdal-dev libproj-dev libgeos-dev | sed -n 's/^ *Depends: \(libgdal[0-9]*\|libproj[0-9]*\|libgeos-c1v5\)$/\1/p' | sort -u)
   runtime_extra="$runtime_extra $libs"
-  builder_extra="$builder_extra libgdal-dev libproj-dev libgeos-dev python$want-dev"
+  builder_extra="$builder_extra libgdal-dev libproj-dev libgeos-dev python$want-dev pkg-config"
 fi
 for spec in $(closure "python$want" $runtime_extra); do echo "runtime $spec"; done
 for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do echo "builder $spec"; done

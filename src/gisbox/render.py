@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from gisbox import __version__
 from gisbox.atomic import write_text_atomic
-from gisbox.lock import LOCK_FILE, Lock
+from gisbox.lock import LOCK_FILE, Lock, requirements_for
 from gisbox.spec import Spec
 
 SUPPORT_DIR = ".gisbox"
@@ -42,8 +42,8 @@ class Rendered:
     dockerfile: str
     dockerignore: str
     requirements: str
-    build_requirements: str = ""
-    source_requirements: str = ""
+    # strategy "system": {name: (its build requirements, its sdist line)}
+    sources: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def lock_digest(project: Path) -> str:
@@ -121,7 +121,8 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         bytecode=spec.image.bytecode,
         system=spec.image.strategy == "system",
         os_libraries=", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items())),
-        build_only=[p.name for p in lock.build_packages if p.name not in ("numpy",)],
+        build_only=lock.build_only(),
+        sources=[p.name for p in lock.sources],
         ca_bundle=_certifi_bundle(lock),
         python_excludes=[f"/usr/lib/python{lock.target.python}/{d}" for d in STDLIB_EXCLUDES],
         uid=spec.runtime.uid,
@@ -139,8 +140,13 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         dockerfile=dockerfile,
         dockerignore=dockerignore,
         requirements=lock.requirements_txt(),
-        build_requirements=lock.build_requirements_txt(),
-        source_requirements=lock.source_requirements_txt(),
+        sources={
+            p.name: (
+                requirements_for(p.build),
+                f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n",
+            )
+            for p in lock.sources
+        },
     )
 
 
@@ -174,8 +180,12 @@ def write_context(project: Path, rendered: Rendered) -> Path:
         text = resources.files("gisbox").joinpath("runtime", helper).read_text(encoding="utf-8")
         write_text_atomic(support / helper, text)
     write_text_atomic(support / "requirements.txt", rendered.requirements)
-    write_text_atomic(support / "build-requirements.txt", rendered.build_requirements)
-    write_text_atomic(support / "source-requirements.txt", rendered.source_requirements)
+    build_dir = support / "build"
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    for name, (build_reqs, source) in rendered.sources.items():
+        write_text_atomic(build_dir / f"{name}.build.txt", build_reqs)
+        write_text_atomic(build_dir / f"{name}.src.txt", source)
     write_text_atomic(project / ".dockerignore", rendered.dockerignore)
     write_text_atomic(project / "Dockerfile", rendered.dockerfile)
     return project / "Dockerfile"

@@ -6,8 +6,11 @@ and every compatible wheel with its URL and sha256.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import subprocess
+import tarfile
 import tempfile
 import tomllib
 import urllib.request
@@ -46,6 +49,7 @@ class SourcePackage:
     name: str
     version: str
     sdist: Wheel
+    build: tuple[PythonPackage, ...] = ()  # its build requirements, installed before it
 
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -75,6 +79,35 @@ def fetch_sdist(name: str, version: str, index_url: str | None = None) -> Source
         f"{name} {version} has no source distribution at {index}",
         hint='the "system" strategy compiles the GIS bindings from source',
     )
+
+
+LEGACY_BUILD_REQUIRES = ["setuptools>=40.8.0", "wheel"]  # PEP 517's default
+
+
+def sdist_build_requires(src: SourcePackage) -> list[str]:
+    """`[build-system] requires` of an sdist (downloaded and hash-checked here)."""
+    try:
+        with urllib.request.urlopen(src.sdist.url, timeout=120) as resp:
+            blob = resp.read()
+    except OSError as exc:
+        raise LockError(f"cannot download {src.sdist.url}: {exc}") from None
+    if hashlib.sha256(blob).hexdigest() != src.sdist.sha256:
+        raise LockError(f"hash mismatch for {src.sdist.url}: the index changed it while locking")
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        member = next(
+            (
+                m
+                for m in tar.getmembers()
+                if m.name.count("/") == 1 and m.name.endswith("/pyproject.toml")
+            ),
+            None,
+        )
+        fh = tar.extractfile(member) if member else None
+        if fh is None:
+            return list(LEGACY_BUILD_REQUIRES)
+        data = tomllib.loads(fh.read().decode())
+    requires = data.get("build-system", {}).get("requires")
+    return [str(r) for r in requires] if requires else list(LEGACY_BUILD_REQUIRES)
 
 
 def uv_bin() -> str:

@@ -25,9 +25,37 @@ MINIMUMS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "fiona": ("gdal", (("1.10", "3.4"),)),
 }
 SOURCE_BINDINGS = (*MINIMUMS, "gdal")
-# What compiling the bindings needs besides the OS's -dev packages (wheels, hash-locked,
-# installed before the bindings and removed after: builds run without isolation).
-BUILD_REQUIREMENTS = ("setuptools>=67", "wheel", "cython>=3.0.10,<3.2", "versioneer[toml]>=0.29")
+# Builds run without isolation, so what a build backend would fetch dynamically is listed
+# here: meson-python asks for ninja, the GDAL bindings' setup.py imports numpy.
+EXTRA_BUILD_REQUIREMENTS = {"meson-python": ("ninja",), "setuptools": ("wheel",)}
+
+
+# Caps found by building here: pyproj 3.6 compiled with Cython 3.1 imports, then fails at
+# run time ("TypeError: expected bytes, str found" from pyproj._crs).
+BUILD_CAPS = {"pyproj": (("3.7", ("cython<3.1",)),)}
+
+
+def build_caps(name: str, version: str) -> list[str]:
+    caps: list[str] = []
+    for below, extra in BUILD_CAPS.get(name, ()):
+        if Version(version) < Version(below):
+            caps += extra
+    return caps
+
+
+def build_requirements(declared: list[str], numpy: str | None) -> list[str]:
+    """The sdists' declared build requirements, plus what their backends add, with NumPy
+    pinned to the runtime's version so the extensions compile against the NumPy they run with."""
+    reqs = [r for r in declared if Requirement(r).name.lower() != "numpy"]
+    names = {Requirement(r).name.lower() for r in reqs}
+    for name, extra in EXTRA_BUILD_REQUIREMENTS.items():
+        if name in names:
+            reqs += [e for e in extra if e not in names]
+    if numpy:
+        reqs.append(f"numpy=={numpy}")
+    return sorted(set(reqs))
+
+
 DEV_PACKAGES = {"gdal": "libgdal-dev", "proj": "libproj-dev", "geos": "libgeos-dev"}
 BUILDER_TOOLS = ("build-essential",)
 

@@ -85,21 +85,36 @@ def test_lock_holds_hashed_sources_for_the_bindings(system_project: Path) -> Non
         len(p.sdist.sha256) == 64 and p.sdist.url.endswith(".tar.gz") for p in sources.values()
     )
     assert not {p.name for p in lock.packages} & sources.keys()  # no wheel of a binding
-    assert {"cython", "setuptools"} <= {p.name for p in lock.build_packages}
+    for src in sources.values():  # every source carries its own hash-locked build requirements
+        assert src.build and all(len(w.sha256) == 64 for b in src.build for w in b.wheels)
+    cython = {p.name: b.version for p in sources.values() for b in p.build if b.name == "cython"}
+    assert cython["pyproj"].startswith("3.0.")  # capped: pyproj 3.6 breaks with Cython 3.1
+    assert "cython" in lock.build_only() and "numpy" not in lock.build_only()
 
 
 def test_rendering_compiles_in_the_builder_only(system_project: Path, hadolint: str) -> None:
     text = (system_project / "Dockerfile").read_text()
     builder = text.split("AS runtime")[0]
     assert "--no-build-isolation --no-binary :all:" in builder
+    assert "for name in pyogrio pyproj rasterio shapely gdal; do" in builder
     assert "libgdal-dev=" in builder and "build-essential=" in builder
     python_stage = text.split("AS builder")[0]
     assert re.search(r"libgdal32=\S+", python_stage)  # runtime library in the shared stage
     assert "libgdal-dev" not in python_stage and "gcc" not in python_stage
     assert "uv pip uninstall" in builder and " cython" in builder
-    src = (system_project / ".gisbox/source-requirements.txt").read_text()
+    src = (system_project / ".gisbox/build/gdal.src.txt").read_text()
     assert re.search(r"^gdal==3\.6\.2 --hash=sha256:[0-9a-f]{64}$", src, flags=re.M)
     res = subprocess.run(
         [hadolint, str(system_project / "Dockerfile")], capture_output=True, text=True
     )
     assert res.returncode == 0 and res.stdout == "", res.stdout
+
+
+def test_build_requirements_add_what_backends_fetch_and_pin_numpy() -> None:
+    from gisbox.system import build_requirements
+
+    reqs = build_requirements(
+        ["meson-python>=0.15", "cython>=3.1", "numpy>=2", "setuptools>=61", "numpy"], "2.4.6"
+    )
+    assert "ninja" in reqs and "wheel" in reqs
+    assert [r for r in reqs if r.startswith("numpy")] == ["numpy==2.4.6"]

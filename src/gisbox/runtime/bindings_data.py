@@ -71,9 +71,11 @@ def _probe(binding: str, modules: dict[str, Any], findings: Findings) -> dict[st
         db = read_proj_db(_first_with_proj_db(list(get_proj_data_search_paths())))
         check_proj_db_matches("rasterio", getattr(rasterio, "__proj_version__", None), db, findings)
         out["proj_db"] = db
-        out["gdal_data"] = _gdal(
-            "rasterio", os.environ.get("GDAL_DATA") or GDALDataFinder().search(), findings
-        )
+        # A wheel finds its bundled data; a build against the OS's GDAL uses GDAL's
+        # compiled-in directory, which rasterio's finder does not report.
+        found = os.environ.get("GDAL_DATA") or GDALDataFinder().search()
+        found = found or next((d for d in SYSTEM_GDAL_DIRS if os.path.isdir(d)), None)
+        out["gdal_data"] = _gdal("rasterio", found, findings)
     elif binding == "pyogrio":
         # Without importing pyogrio (loading its GDAL takes ~0.4 s): a wheel bundles its
         # data and uses it unless PROJ_DATA/PROJ_LIB/GDAL_DATA say otherwise; a build

@@ -21,7 +21,7 @@ from gisbox.runtime.projdb import env_dirs
 from gisbox.runtime.stack import carried_versions, import_all, one_line
 
 FORMAT = 1
-USAGE = "usage: gisbox check [--json FILE|-] [--accuracy] [--quiet]"
+USAGE = "usage: gisbox check [--json FILE|-] [--accuracy] [--quiet: errors only, on stderr]"
 NUMPY_ABI = (
     "numpy.core.multiarray failed to import",
     "compiled using NumPy 1.x",
@@ -196,4 +196,8 @@ def main(argv: list[str]) -> int:
             fh.write(text)
     if not quiet and json_to != "-":
         print(report(fp))
+    elif fp["summary"]["error"]:  # quiet still names the errors, on stderr
+        for f in fp["findings"]:
+            if f["severity"] == "error":
+                print(f"ERROR {f['id']}: {f['message']}", file=sys.stderr)
     return 1 if fp["summary"]["error"] else 0
