@@ -31,7 +31,7 @@ def system_image(
         spec.read_text()
         .replace('strategy = "wheels"', 'strategy = "system"')
         .replace('  "pystac-client>=0.8",', '  "pystac-client>=0.8",\n  "gdal",')
-        .replace("strip = true", 'os_packages = ["gdal-bin", "proj-bin"]\nstrip = true')
+        .replace("os_packages = []", 'os_packages = ["gdal-bin", "proj-bin"]')
     )
     res = gisbox("lock", "-C", str(project))
     assert res.returncode == 0, res.stderr
