@@ -37,6 +37,8 @@ if ! engine_up; then
   engine_up || { log "dockerd did not come up; see /var/log/gisbox-dockerd.log"; exit 1; }
 fi
 command -v debootstrap >/dev/null || { log "installing debootstrap"; apt_install debootstrap; }
+# Debian's registry, for the push tests (started by the tests on 127.0.0.1, never as a service)
+command -v docker-registry >/dev/null || { log "installing docker-registry"; apt_install docker-registry; }
 
 if [ ! -x .venv/bin/python ]; then
   python3 -c 'import sys; assert sys.version_info >= (3, 11)' \

@@ -139,6 +139,43 @@ def build(
 
 @cli.command()
 @project_option
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="REGISTRY/REPO[:TAG]",
+    help="Where to push (the spec's tag when none is given).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@handle_errors
+def push(project: Path, target: str, as_json: bool) -> None:
+    """Tag the built image for a registry and push it; print its digest."""
+    import json
+
+    from gisbox.engine import Engine
+    from gisbox.push import push as do_push
+    from gisbox.push import target_reference
+    from gisbox.spec import SPEC_FILE, load_spec
+
+    spec = load_spec(project / SPEC_FILE)
+    pushed = do_push(Engine.detect(), spec.reference, target_reference(target, spec.image.tag))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "reference": pushed.reference,
+                    "digest": pushed.digest,
+                    "by_digest": pushed.by_digest,
+                    "image_id": pushed.image_id,
+                }
+            )
+        )
+    else:
+        click.echo(f"pushed {pushed.reference}\n  {pushed.by_digest}\n  image {pushed.image_id}")
+
+
+@cli.command()
+@project_option
 @click.option("--mirror", default=None, help="Debian mirror (default: deb.debian.org).")
 @click.option("--tag", default=None, help="Tag to create (default: the spec's image.base).")
 @handle_errors
