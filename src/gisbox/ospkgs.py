@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from gisbox.bases import family_for, probe_prepare
 from gisbox.engine import Engine
 from gisbox.errors import LockError
 
@@ -34,9 +35,23 @@ fi
 echo "python $want $(apt-cache show --no-all-versions python$want | sed -n 's/^Version: //p')"
 # "Inst name (version …)" or, for an upgrade of a package of the base, "Inst name [old] (version …)"
 closure() { apt-get install -s --no-install-recommends "$@" | awk '/^Inst/{v=($3 ~ /^\[/) ? $4 : $3; print $2"="substr(v,2)}'; }
+keys=""
+if [ -n "%(has_prepare)s" ]; then
+  keys=$(closure gnupg curl ca-certificates)
+  for spec in $keys; do echo "keys $spec"; done
+  %(prepare)s
+  apt-get purge -y -qq --auto-remove gnupg curl ca-certificates >/dev/null
+  apt-get update -qq >/dev/null
+fi
 runtime_extra="%(runtime_extra)s"
 builder_extra="%(builder_extra)s"
-if [ "%(strategy)s" = system ]; then
+if [ "%(strategy)s" = system ] && [ "%(family)s" = osgeo ]; then
+  # GDAL, PROJ and GEOS come with the base, built from source
+  echo "lib libgdal-dev $(gdal-config --version)"
+  echo "lib libproj-dev $(projinfo 2>&1 | sed -n 's/^Rel\. \([0-9.]*\).*/\1/p' | head -n1)"
+  echo "lib libgeos-dev $(geos-config --version)"
+  builder_extra="$builder_extra python$want-dev pkg-config"
+elif [ "%(strategy)s" = system ]; then
   for dev in libgdal-dev libproj-dev libgeos-dev; do
     echo "lib $dev $(apt-cache show --no-all-versions $dev | sed -n 's/^Version: //p')"
   done
@@ -46,7 +61,7 @@ if [ "%(strategy)s" = system ]; then
 fi
 for spec in $(closure "python$want" $runtime_extra); do echo "runtime $spec"; done
 for spec in $(closure "python$want" $runtime_extra %(tools)s $builder_extra); do echo "builder $spec"; done
-apt-cache show --no-all-versions $(closure "python$want" $runtime_extra %(tools)s $builder_extra) \
+apt-cache show --no-all-versions $keys $(closure "python$want" $runtime_extra %(tools)s $builder_extra) \
   | awk '/^Package:/{p=$2} /^Version:/{v=$2} /^Architecture:/{a=$2} /^SHA256:/{h=$2}
          /^$/{if (p != "") print "deb " p "=" v " " a " " h; p=""}
          END{if (p != "") print "deb " p "=" v " " a " " h}'
@@ -59,7 +74,7 @@ class OsPackage:
     version: str
     arch: str
     sha256: str
-    stage: str  # "runtime" (also in the builder) or "builder" (builder only)
+    stage: str  # "runtime" (also in the builder), "builder" (builder only), "keys" (key fetch)
 
     @property
     def pin(self) -> str:
@@ -87,7 +102,11 @@ def probe_base(
 ) -> BaseFacts:
     """Run the probe in the base image and parse what it prints."""
     tools = list(BUILDER_TOOLS) + (["build-essential"] if strategy == "system" else [])
+    family = family_for(base, strategy)
     script = _PROBE % {
+        "prepare": probe_prepare(family) or ":",
+        "has_prepare": "1" if family.ppa else "",
+        "family": family.name,
         "python": shlex.quote(python),
         "tools": " ".join(tools),
         "strategy": strategy,
@@ -121,6 +140,8 @@ def parse_probe(text: str, base: str, python: str) -> BaseFacts:
             stages[rest] = "runtime"
         elif kind == "builder":
             stages.setdefault(rest, "builder")
+        elif kind == "keys":
+            stages.setdefault(rest, "keys")
         elif kind == "lib":
             dev, _, version = rest.partition(" ")
             libs[dev.removeprefix("lib").removesuffix("-dev")] = version

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from gisbox import __version__
 from gisbox.atomic import write_text_atomic
+from gisbox.bases import UBUNTUGIS_KEYRING, family_for, fetch_key_commands
 from gisbox.lock import LOCK_FILE, Lock, requirements_for
 from gisbox.spec import Spec
 
@@ -107,6 +108,7 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
     for url in spec.python.extra_index_urls:
         index_args += ["--extra-index-url", url]
     wheel = lock.uv_wheel()
+    family = family_for(spec.image.base, spec.image.strategy)
     dockerfile = env.get_template("Dockerfile.j2").render(
         gisbox_version=__version__,
         lock_digest=digest,
@@ -119,6 +121,11 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         index_args=index_args,
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
+        ppa=family if family.ppa else None,
+        ppa_source=family.ppa_source("${VERSION_CODENAME}") if family.ppa else "",
+        keyring=UBUNTUGIS_KEYRING,
+        key_commands=fetch_key_commands(),
+        keys_pins=lock.os_pins("keys"),
         system=spec.image.strategy == "system",
         os_libraries=", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items())),
         build_only=lock.build_only(),
