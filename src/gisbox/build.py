@@ -158,7 +158,12 @@ def fingerprint(engine: Engine, spec: Spec, report: BuildReport, dest: Path) -> 
     report.warnings = [
         f"{f['id']}: {f['message']}" for f in fp["findings"] if f["severity"] == "warning"
     ]
-    report.image_id = engine.add_labels(spec.reference, spec.reference, {FINGERPRINT_LABEL: digest})
+    report.image_id = engine.add_labels(
+        spec.reference,
+        spec.reference,
+        {FINGERPRINT_LABEL: digest},
+        env={"GISBOX_FINGERPRINT_DIGEST": digest},  # for `gisbox serve`'s /v1/info
+    )
     errors = [f for f in fp["findings"] if f["severity"] == "error"]
     if errors:
         listed = "\n".join(f"  {f['id']}: {f['message']}" for f in errors)

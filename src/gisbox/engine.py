@@ -189,13 +189,17 @@ class Engine:
         argv.append(str(context))
         return argv
 
-    def add_labels(self, image: str, tag: str, labels: dict[str, str]) -> str:
+    def add_labels(
+        self, image: str, tag: str, labels: dict[str, str], env: dict[str, str] | None = None
+    ) -> str:
         """Tag `image` (a tag: BuildKit resolves no bare ids) as `tag` with extra labels.
 
         A config-only change: no new layer."""
-        lines = [f"FROM {image}"] + [
-            f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())
-        ]
+        lines = (
+            [f"FROM {image}"]
+            + [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())]
+            + [f"ENV {k}={json.dumps(v)}" for k, v in sorted((env or {}).items())]
+        )
         argv = ["buildx", "build", "--load"] if self.client.mode == "buildx" else ["build"]
         proc = subprocess.run(
             [self.client.path, *argv, "-q", "-t", tag, "-"],

@@ -184,7 +184,7 @@ def resolve_lock(
         image.platform,
         image.python,
         strategy=image.strategy,
-        os_packages=image.os_packages,
+        os_packages=spec.os_packages(),
     )
     uv_platform = python_platform(image.platform, facts.glibc)
     requirements = list(spec.python.packages)

@@ -138,7 +138,12 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         workdir=spec.app.workdir,
         app_files=app_files(spec),
         labels=sorted(labels(spec, lock, digest).items()),
-        command=json.dumps(list(spec.app.command)),
+        command=json.dumps(
+            ["/usr/local/bin/gisbox", "serve"]
+            if spec.service.enabled and spec.app.command == ("python",)
+            else list(spec.app.command)
+        ),
+        service=spec.service if spec.service.enabled else None,
     )
     dockerignore = env.get_template("dockerignore.j2").render(
         app_sources=[f.rstrip("/") for f in spec.app.files]
@@ -160,12 +165,14 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
 def _write_runtime(dest: Path) -> None:
     """Copy gisbox's stdlib-only runtime package and the launcher into `dest`."""
     pkg = dest / "gisbox"
-    (pkg / "runtime").mkdir(parents=True)
+    pkg.mkdir(parents=True)
     root = resources.files("gisbox")
     (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
-    for entry in root.joinpath("runtime").iterdir():
-        if entry.name.endswith(".py"):
-            (pkg / "runtime" / entry.name).write_text(entry.read_text(encoding="utf-8"))
+    for sub in ("runtime", "service"):  # service: used only by `gisbox serve`
+        (pkg / sub).mkdir(exist_ok=True)
+        for entry in root.joinpath(sub).iterdir():
+            if entry.name.endswith(".py"):
+                (pkg / sub / entry.name).write_text(entry.read_text(encoding="utf-8"))
     (dest / "bin").mkdir()
     launcher = dest / "bin" / "gisbox"
     launcher.write_text(LAUNCHER)

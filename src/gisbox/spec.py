@@ -154,6 +154,13 @@ class RuntimeSpec(_Frozen):
         return v
 
 
+class ServiceSpec(_Frozen):
+    """`gisbox serve` as the image's command, behind tini, with a readiness HEALTHCHECK."""
+
+    enabled: bool = False
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
 class Spec(_Frozen):
     """A whole gisbox.toml."""
 
@@ -161,6 +168,7 @@ class Spec(_Frozen):
     python: PythonSpec = Field(default_factory=PythonSpec)
     app: AppSpec = Field(default_factory=AppSpec)
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
+    service: ServiceSpec = Field(default_factory=ServiceSpec)
 
     @property
     def reference(self) -> str:
@@ -174,11 +182,16 @@ class Spec(_Frozen):
             "python": self.image.python,
             "strategy": self.image.strategy,
             "platform": self.image.platform,
-            "os_packages": sorted(self.image.os_packages),
+            "os_packages": sorted(self.os_packages()),
             "packages": sorted(self.python.packages),
             "index_url": self.python.index_url,
             "extra_index_urls": list(self.python.extra_index_urls),
         }
+
+    def os_packages(self) -> tuple[str, ...]:
+        """The runtime's extra OS packages: the spec's, plus tini for a service."""
+        extra = ("tini",) if self.service.enabled and "tini" not in self.image.os_packages else ()
+        return (*self.image.os_packages, *extra)
 
     def input_digest(self) -> str:
         blob = json.dumps(self.lock_inputs(), sort_keys=True, separators=(",", ":"))

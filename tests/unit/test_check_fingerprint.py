@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
+from gisbox.runtime import check
 from gisbox.runtime.check import dumps, normalise, run_check
 
 
@@ -30,7 +32,10 @@ def test_two_runs_give_byte_identical_fingerprints() -> None:
     assert dumps(run_check()) == dumps(run_check())
 
 
-def test_empty_environment_warns_and_exits_0(tmp_path: Path) -> None:
+def test_empty_environment_warns_and_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check, "import_all", lambda: ({}, {}))
     out = tmp_path / "fp.json"
     res = CliRunner().invoke(cli, ["check", "--json", str(out)])
     assert res.exit_code == 0, res.output
@@ -42,3 +47,10 @@ def test_empty_environment_warns_and_exits_0(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert CliRunner().invoke(cli, ["check", "--bogus"]).exit_code == 2
+
+
+def test_pyproj_on_this_host_passes_the_golden_transformations() -> None:
+    fp = run_check()
+    assert fp["bindings"]["pyproj"]["proj"]
+    assert not [f for f in fp["findings"] if f["id"].startswith("transform.")]
+    assert "transform.pyproj.4326-32633" in fp["probes"]

@@ -96,7 +96,7 @@ def test_rendering_compiles_in_the_builder_only(system_project: Path, hadolint: 
     text = (system_project / "Dockerfile").read_text()
     builder = text.split("AS runtime")[0]
     assert "--no-build-isolation --no-binary :all:" in builder
-    assert 'PROJ_DIR="$(pkg-config --variable=prefix proj)"' in builder  # no proj-bin needed
+    assert 'PROJ_VERSION="$(pkg-config --modversion proj)"' in builder  # no proj-bin needed
     assert "for name in pyogrio pyproj rasterio shapely gdal; do" in builder
     assert "libgdal-dev=" in builder and "build-essential=" in builder
     python_stage = text.split("AS builder")[0]

@@ -37,6 +37,11 @@ def packages(name: str) -> list[str]:
     return base + [str(p) for p in own]
 
 
+def is_service(name: str) -> bool:
+    frag = _fragment(name)
+    return bool(frag.get("service")) or ("extends" in frag and is_service(str(frag["extends"])))
+
+
 def description(name: str) -> str:
     return str(_fragment(name).get("description", name))
 
@@ -49,7 +54,11 @@ def render_spec(profile: str, name: str) -> str:
         keep_trailing_newline=True,
     )
     text = env.get_template("gisbox.toml.j2").render(
-        profile=profile, description=description(profile), packages=packages(profile), name=name
+        profile=profile,
+        description=description(profile),
+        packages=packages(profile),
+        name=name,
+        service=is_service(profile),
     )
     parse_spec(tomllib.loads(text), f"<profile {profile}>")  # the template must stay valid
     return text

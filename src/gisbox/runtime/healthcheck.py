@@ -83,7 +83,32 @@ def run() -> dict[str, Any]:
     }
 
 
+def check_url(url: str) -> int:
+    """Readiness over HTTP (service images): 0 when URL answers 200, else 1 with the reason."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=8) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        body = exc.read().decode(errors="replace")[:300]
+        print(f"unhealthy: {url} answered {exc.code}: {body}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"unhealthy: {url}: {exc}", file=sys.stderr)
+        return 1
+    print("healthy" if status == 200 else f"unhealthy: {url} answered {status}")
+    return 0 if status == 200 else 1
+
+
 def main(argv: list[str]) -> int:
+    if "--url" in argv:
+        i = argv.index("--url")
+        if i + 1 >= len(argv):
+            print("usage: gisbox healthcheck [--json] [--url URL]", file=sys.stderr)
+            return 2
+        return check_url(argv[i + 1])
     as_json = "--json" in argv
     try:
         report = run()

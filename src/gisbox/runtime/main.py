@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 USAGE = (
-    "usage: gisbox healthcheck [--json] | gisbox check [--json FILE|-] [--accuracy]\n"
+    "usage: gisbox healthcheck [--json] | gisbox check [--json FILE|-] [--accuracy]"
+    " | gisbox serve\n"
     "(this is the in-image gisbox; the full CLI runs on the host)"
 )
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from gisbox.runtime.check import main as check
 
         return check(args[1:])
+    if args[:1] == ["serve"]:
+        from gisbox.service.server import main as serve
+
+        return serve(args[1:])
     if args[:1] in (["-h"], ["--help"]):
         print(USAGE)
         return 0

@@ -21,7 +21,8 @@ INVERSE_TOLERANCE_DEG = 1e-8  # about 1 mm on the ground
 def _pyproj(src: str, dst: str, pt: Point) -> Point:
     from pyproj import Transformer
 
-    return tuple(Transformer.from_crs(src, dst, always_xy=True).transform(*pt))
+    t = Transformer.from_crs(src, dst, always_xy=True)
+    return tuple(t.transform(pt[0], pt[1], pt[2]) if len(pt) == 3 else t.transform(pt[0], pt[1]))
 
 
 def _rasterio(src: str, dst: str, pt: Point) -> Point:

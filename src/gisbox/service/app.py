@@ -1,0 +1,146 @@
+"""The FastAPI application: health, readiness, info and coordinate transformation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gisbox import __version__
+from gisbox.runtime import healthcheck
+from gisbox.runtime.stack import carried_versions
+from gisbox.service.config import Settings
+from gisbox.service.transform import BadRequest, parse_crs, transform_geojson, transform_points
+
+log = logging.getLogger("gisbox.service")
+CrsInput = str | int | dict[str, Any]
+
+
+class TransformRequest(BaseModel):
+    """Either `coordinates` ([[x, y], …], longitude first for geographic CRSs) or `geojson`."""
+
+    model_config = ConfigDict(extra="forbid")
+    source_crs: CrsInput = Field(description="EPSG code, 'EPSG:4326', WKT, PROJ string or PROJJSON")
+    target_crs: CrsInput
+    coordinates: list[list[float]] | None = None
+    geojson: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_payload(self) -> TransformRequest:
+        if (self.coordinates is None) == (self.geojson is None):
+            raise ValueError("give exactly one of coordinates or geojson")
+        return self
+
+
+def _error(status: int, message: str, request: Request) -> JSONResponse:
+    rid = getattr(request.state, "request_id", "-")
+    return JSONResponse({"error": message, "request_id": rid}, status_code=status)
+
+
+def fingerprint_digest() -> str | None:
+    """The digest of the fingerprint `gisbox build` kept for this image (set at build)."""
+    return os.environ.get("GISBOX_FINGERPRINT_DIGEST")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="gisbox spatial API", version=__version__)
+    ready_cache: dict[str, Any] = {}
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Any:
+        request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            response: Any = _error(
+                413, f"body larger than {settings.max_body_bytes} bytes", request
+            )
+        else:
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # the process must survive anything a request does
+                log.exception("unhandled error")
+                response = _error(500, f"internal error: {type(exc).__name__}", request)
+        response.headers["x-request-id"] = request.state.request_id
+        log.info(
+            json.dumps(
+                {
+                    "request_id": request.state.request_id,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            )
+        )
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        rid = getattr(request.state, "request_id", "-")
+        return JSONResponse(
+            {"error": "invalid request", "details": details, "request_id": rid}, status_code=422
+        )
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return _error(400, str(exc), request)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Readiness: the healthcheck probes pass (cached for 10 s)."""
+        now = time.monotonic()
+        if now - ready_cache.get("at", -1e9) > 10:
+            try:
+                healthcheck.run()
+                ready_cache.update(at=now, ok=True, reason="")
+            except Exception as exc:
+                ready_cache.update(at=now, ok=False, reason=str(exc))
+        if ready_cache["ok"]:
+            return JSONResponse({"status": "ready"})
+        return JSONResponse(
+            {"status": "not ready", "reason": ready_cache["reason"]}, status_code=503
+        )
+
+    @app.get("/v1/info")
+    def info() -> dict[str, Any]:
+        """Versions of gisbox and the stack, and the digest of the image's fingerprint."""
+        modules, _ = healthcheck.import_all()
+        return {
+            "gisbox": __version__,
+            "bindings": carried_versions(modules),
+            "fingerprint_digest": fingerprint_digest(),
+        }
+
+    @app.post("/v1/transform")
+    def transform(body: TransformRequest) -> dict[str, Any]:
+        """Transform coordinates or a GeoJSON FeatureCollection between CRSs (x, y order)."""
+        src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
+        if body.coordinates is not None:
+            if len(body.coordinates) > settings.max_points:
+                raise BadRequest(
+                    f"{len(body.coordinates)} points; at most "
+                    f"{settings.max_points} per request (GISBOX_MAX_POINTS)"
+                )
+            return {
+                "coordinates": transform_points(src, dst, body.coordinates),
+                "target_crs": dst.to_string(),
+            }
+        assert body.geojson is not None
+        return {"geojson": transform_geojson(src, dst, body.geojson), "target_crs": dst.to_string()}
+
+    return app

@@ -1,0 +1,165 @@
+"""`gisbox serve` in a service image built by gisbox: endpoints, readiness HEALTHCHECK,
+SIGTERM under load, read-only root filesystem."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gisbox.engine import Engine
+
+from .conftest import Built, docker, gisbox
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="session")
+def service_image(
+    engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Built:
+    project = tmp_path_factory.mktemp("service")
+    assert gisbox("init", "--profile", "service", "-C", str(project)).returncode == 0
+    spec = project / "gisbox.toml"
+    spec.write_text(spec.read_text().replace('name = "gisbox/', 'name = "gisbox-test/'))
+    assert gisbox("lock", "-C", str(project)).returncode == 0
+    res = gisbox("build", "--json", "-C", str(project))
+    assert res.returncode == 0, res.stderr[-3000:]
+    report = json.loads(res.stdout)
+    return Built(project=project, report=report, marker=b"", tag=report["tag"])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def call(url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def running(engine: Engine, service_image: Built, request: pytest.FixtureRequest) -> Iterator[str]:
+    extra: list[str] = getattr(request, "param", [])
+    name, port = f"gisbox-svc-{uuid.uuid4().hex[:8]}", free_port()
+    res = docker(
+        engine,
+        "run",
+        "-d",
+        "--name",
+        name,
+        "-p",
+        f"127.0.0.1:{port}:8080",
+        "--health-interval=1s",
+        "--health-start-period=0s",
+        *extra,
+        service_image.tag,
+    )
+    assert res.returncode == 0, res.stderr
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if call(base + "/healthz", timeout=1)[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield base + "|" + name
+    finally:
+        engine.remove_container(name)
+
+
+def split(running: str) -> tuple[str, str]:
+    base, name = running.split("|")
+    return base, name
+
+
+def test_endpoints(running: str, service_image: Built) -> None:
+    base, _ = split(running)
+    assert call(base + "/readyz") == (200, {"status": "ready"})
+    status, info = call(base + "/v1/info")
+    assert (status == 200 and info["fingerprint_digest"] is None) or info["bindings"]["pyproj"]
+    status, out = call(
+        base + "/v1/transform",
+        {"source_crs": "EPSG:4326", "target_crs": 3857, "coordinates": [[15, 12]]},
+    )
+    assert status == 200 and abs(out["coordinates"][0][0] - 1669792.3618991035) < 1e-3
+    status, err = call(
+        base + "/v1/transform",
+        {"source_crs": "EPSG:0", "target_crs": 3857, "coordinates": [[15, 12]]},
+    )
+    assert status == 400 and "unknown CRS" in err["error"]
+
+
+def test_runs_non_root_under_tini_and_turns_healthy(engine: Engine, running: str) -> None:
+    _, name = split(running)
+    assert docker(engine, "exec", name, "id", "-u").stdout.strip() == "10001"
+    cmdline = docker(engine, "exec", name, "cat", "/proc/1/cmdline").stdout
+    assert cmdline.startswith("/usr/bin/tini")
+    for _ in range(60):
+        status = docker(engine, "inspect", "--format", "{{.State.Health.Status}}", name).stdout
+        if status.strip() == "healthy":
+            break
+        time.sleep(0.5)
+    assert status.strip() == "healthy"
+
+
+@pytest.mark.parametrize("running", [["--read-only", "--tmpfs", "/tmp"]], indirect=True)
+def test_read_only_root_filesystem(running: str) -> None:
+    base, _ = split(running)
+    assert call(base + "/readyz")[0] == 200
+    assert (
+        call(
+            base + "/v1/transform",
+            {"source_crs": 4326, "target_crs": 32633, "coordinates": [[15, 0]]},
+        )[0]
+        == 200
+    )
+
+
+def test_sigterm_under_load_finishes_in_flight_requests(engine: Engine, running: str) -> None:
+    base, name = split(running)
+    results: list[int] = []
+    body = {
+        "source_crs": 4326,
+        "target_crs": 3857,
+        "coordinates": [[i % 180, (i % 170) - 85] for i in range(20000)],
+    }
+
+    def client() -> None:
+        for _ in range(5):
+            try:
+                results.append(call(base + "/v1/transform", body, timeout=30)[0])
+            except OSError:
+                results.append(-1)  # refused after shutdown: never started, not dropped
+                return
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    stop = docker(engine, "stop", "-t", "25", name, timeout=60)
+    elapsed = time.monotonic() - started
+    for t in threads:
+        t.join(timeout=60)
+    assert stop.returncode == 0 and elapsed < 25
+    code = docker(engine, "inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+    # 143: uvicorn re-raises SIGTERM after its graceful shutdown; 137 would mean SIGKILL
+    assert code in ("0", "143")
+    assert results and all(r in (200, -1) for r in results) and 200 in results

@@ -1,0 +1,170 @@
+"""The spatial API in-process (FastAPI TestClient, pyproj on this host)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gisbox.service.app import create_app
+from gisbox.service.config import Settings
+
+SETTINGS = Settings(
+    host="127.0.0.1",
+    port=0,
+    workers=1,
+    max_points=1000,
+    max_body_bytes=64 * 1024,
+    graceful_seconds=5,
+    log_level="warning",
+)
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(SETTINGS), raise_server_exceptions=False)
+
+
+def post(client: TestClient, body: Any) -> Any:
+    return client.post("/v1/transform", json=body)
+
+
+def test_health_and_info(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    info = client.get("/v1/info").json()
+    assert info["bindings"]["pyproj"]["proj"]
+    assert client.get("/openapi.json").json()["info"]["title"] == "gisbox spatial API"
+
+
+def test_batch_transform_matches_the_golden_values(client: TestClient) -> None:
+    res = post(
+        client, {"source_crs": "EPSG:4326", "target_crs": 3857, "coordinates": [[15, 12], [140, 0]]}
+    )
+    assert res.status_code == 200
+    (x1, y1), (x2, _) = res.json()["coordinates"]
+    assert abs(x1 - 1669792.3618991035) < 1e-3 and abs(y1 - 1345708.4084091093) < 1e-3
+    assert abs(x2 - 15584728.711058298) < 1e-3
+    assert res.headers["x-request-id"]
+
+
+def test_projjson_and_wkt_inputs(client: TestClient) -> None:
+    from pyproj import CRS
+
+    res = post(
+        client,
+        {
+            "source_crs": json.loads(CRS(4326).to_json()),
+            "target_crs": CRS(32633).to_wkt(),
+            "coordinates": [[15, 0]],
+        },
+    )
+    assert res.status_code == 200
+    x, y = res.json()["coordinates"][0]
+    assert abs(x - 500000) < 1e-6 and abs(y) < 1e-6
+
+
+def test_geojson_feature_collection(client: TestClient) -> None:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "a"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[15, 12], [16, 12], [16, 13], [15, 12]]],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [15, 12]},
+            },
+        ],
+    }
+    res = post(client, {"source_crs": 4326, "target_crs": 3857, "geojson": fc})
+    assert res.status_code == 200
+    out = res.json()["geojson"]
+    assert out["features"][0]["properties"] == {"name": "a"}
+    assert abs(out["features"][1]["geometry"]["coordinates"][0] - 1669792.3618991035) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (
+            {"source_crs": "EPSG:9999999", "target_crs": 3857, "coordinates": [[1, 2]]},
+            400,
+            "unknown CRS",
+        ),
+        ({"source_crs": 4326, "target_crs": 3857, "coordinates": [[15, 95]]}, 400, "out of range"),
+        ({"source_crs": 4326, "target_crs": 3857, "coordinates": [[15]]}, 400, "[x, y]"),
+        ({"source_crs": 4326, "target_crs": 3857}, 422, "invalid request"),
+        (
+            {"source_crs": 4326, "target_crs": 3857, "coordinates": [[1, 2]] * 1001},
+            400,
+            "at most 1000",
+        ),
+        (
+            {"source_crs": 4326, "target_crs": 3857, "geojson": {"type": "Feature"}},
+            400,
+            "FeatureCollection",
+        ),
+    ],
+)
+def test_bad_input_gets_a_json_4xx(
+    client: TestClient, body: Any, status: int, fragment: str
+) -> None:
+    res = post(client, body)
+    assert res.status_code == status, res.text
+    assert fragment in json.dumps(res.json()) and res.json()["request_id"]
+
+
+def test_malformed_json_and_oversized_body(client: TestClient) -> None:
+    res = client.post(
+        "/v1/transform", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert res.status_code == 422 and res.json()["error"] == "invalid request"
+    big = client.post(
+        "/v1/transform",
+        content=b"x" * (SETTINGS.max_body_bytes + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert big.status_code == 413
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    source=st.one_of(json_values, st.sampled_from(["EPSG:4326", 4326, "+proj=longlat"])),
+    target=st.one_of(json_values, st.sampled_from(["EPSG:3857", 32633, "EPSG:2154"])),
+    coords=st.one_of(
+        json_values,
+        st.lists(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4), max_size=5),
+    ),
+    geojson=st.one_of(st.none(), json_values),
+)
+def test_fuzz_never_answers_5xx(
+    client: TestClient, source: Any, target: Any, coords: Any, geojson: Any
+) -> None:
+    body = {"source_crs": source, "target_crs": target, "coordinates": coords}
+    if geojson is not None:
+        body["geojson"] = geojson
+    res = client.post(
+        "/v1/transform", content=json.dumps(body), headers={"content-type": "application/json"}
+    )
+    assert res.status_code < 500, (body, res.text)
