@@ -100,6 +100,7 @@ def test_rendering_compiles_in_the_builder_only(system_project: Path, hadolint: 
     assert "for name in pyogrio pyproj rasterio shapely gdal; do" in builder
     assert "libgdal-dev=" in builder and "build-essential=" in builder
     python_stage = text.split("AS builder")[0]
+    assert "ENV PROJ_DATA=/usr/share/proj" in python_stage
     assert re.search(r"libgdal32=\S+", python_stage)  # runtime library in the shared stage
     assert "libgdal-dev" not in python_stage and "gcc" not in python_stage
     assert "uv pip uninstall" in builder and " cython" in builder
