@@ -75,8 +75,8 @@ def _probe(key: str, a: Any, b: Any) -> Difference | None:
         return None
     if isinstance(a, dict) and isinstance(b, dict) and "value" in a and "value" in b:
         delta, tol = numeric_difference(a, b)
-        unit = a.get("unit", "")
-        msg = f"{key} differs by {delta:.6g} {unit} (tolerance {tol:g} {unit})".replace(" 1 ", " ")
+        unit = "" if a.get("unit", "1") == "1" else " " + str(a["unit"])
+        msg = f"{key} differs by {delta:.6g}{unit} (tolerance {tol:g}{unit})"
         return Difference("probe", key, msg, drift=delta > tol)
     if isinstance(a, list) and isinstance(b, list) and key.startswith("drivers."):
         added, removed = sorted(set(b) - set(a)), sorted(set(a) - set(b))
