@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,6 +119,68 @@ def test_runs_non_root_under_tini_and_turns_healthy(engine: Engine, running: str
             break
         time.sleep(0.5)
     assert status.strip() == "healthy"
+
+
+DATA = Path(tempfile.mkdtemp(prefix="gisbox-svc-data-"))
+
+
+def _write_grid() -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    DATA.chmod(0o755)  # readable by the image's non-root user
+    profile = {
+        "driver": "GTiff",
+        "width": 4,
+        "height": 4,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": "EPSG:32633",
+        "transform": from_origin(500000, 4000004, 1, 1),
+    }
+    with rasterio.open(DATA / "grid.tif", "w", **profile) as dst:
+        dst.write(np.arange(16, dtype="uint8").reshape(4, 4), 1)
+    (DATA / "grid.tif").chmod(0o644)
+
+
+@pytest.mark.parametrize("running", [["-v", f"{DATA}:/data:ro"]], indirect=True)
+def test_raster_endpoints_read_only_the_data_directory(running: str) -> None:
+    base, _ = split(running)
+    status, out = call(
+        base + "/v1/raster/sample",
+        {"raster": "grid.tif", "crs": 32633, "points": [[500001.5, 4000001.5]]},
+    )
+    assert (status, out["values"]) == (200, [[9.0]])
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [500000, 4000004],
+                            [500002, 4000004],
+                            [500002, 4000002],
+                            [500000, 4000002],
+                            [500000, 4000004],
+                        ]
+                    ],
+                },
+            }
+        ],
+    }
+    status, out = call(
+        base + "/v1/raster/zonal-stats", {"raster": "grid.tif", "crs": 32633, "geojson": fc}
+    )
+    assert status == 200 and out["stats"][0]["sum"] == 0 + 1 + 4 + 5
+    status, err = call(base + "/v1/raster/sample", {"raster": "../etc/passwd", "points": [[0, 0]]})
+    assert status == 403, err
+
+
+_write_grid()
 
 
 @pytest.mark.parametrize("running", [["--read-only", "--tmpfs", "/tmp"]], indirect=True)

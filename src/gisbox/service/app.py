@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gisbox import __version__
 from gisbox.runtime import healthcheck
 from gisbox.runtime.stack import carried_versions
+from gisbox.service import raster
 from gisbox.service.config import Settings
+from gisbox.service.raster import Forbidden, resolve_raster
 from gisbox.service.transform import BadRequest, parse_crs, transform_geojson, transform_points
 
 log = logging.getLogger("gisbox.service")
@@ -38,6 +40,24 @@ class TransformRequest(BaseModel):
         if (self.coordinates is None) == (self.geojson is None):
             raise ValueError("give exactly one of coordinates or geojson")
         return self
+
+
+class SampleRequest(BaseModel):
+    """Values at points; `crs` is the points' CRS (x, y order)."""
+
+    model_config = ConfigDict(extra="forbid")
+    raster: str = Field(description="path under GISBOX_DATA_DIRS, or an allowed URL")
+    points: list[list[float]] = Field(min_length=1)
+    crs: CrsInput = "EPSG:4326"
+
+
+class ZonalRequest(BaseModel):
+    """Statistics of band 1 inside each feature of a GeoJSON FeatureCollection."""
+
+    model_config = ConfigDict(extra="forbid")
+    raster: str
+    geojson: dict[str, Any]
+    crs: CrsInput = "EPSG:4326"
 
 
 def _error(status: int, message: str, request: Request) -> JSONResponse:
@@ -91,6 +111,10 @@ def create_app(settings: Settings) -> FastAPI:
             {"error": "invalid request", "details": details, "request_id": rid}, status_code=422
         )
 
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return _error(403, str(exc), request)
+
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
         return _error(400, str(exc), request)
@@ -142,5 +166,24 @@ def create_app(settings: Settings) -> FastAPI:
             }
         assert body.geojson is not None
         return {"geojson": transform_geojson(src, dst, body.geojson), "target_crs": dst.to_string()}
+
+    @app.post("/v1/raster/sample")
+    def raster_sample(body: SampleRequest) -> dict[str, Any]:
+        """Values of every band at each point; null outside the raster or at nodata."""
+        if len(body.points) > settings.max_points:
+            raise BadRequest(f"at most {settings.max_points} points per request")
+        if any(len(p) < 2 for p in body.points):
+            raise BadRequest("every point must be [x, y]")
+        location = resolve_raster(body.raster, settings.data_dirs, settings.url_prefixes)
+        return raster.sample(location, body.points, body.crs)
+
+    @app.post("/v1/raster/zonal-stats")
+    def raster_zonal(body: ZonalRequest) -> dict[str, Any]:
+        """count, min, max, mean and sum of band 1 inside each feature (pixel centres)."""
+        features = body.geojson.get("features")
+        if body.geojson.get("type") != "FeatureCollection" or not isinstance(features, list):
+            raise BadRequest("geojson must be a FeatureCollection with a features list")
+        location = resolve_raster(body.raster, settings.data_dirs, settings.url_prefixes)
+        return {"stats": raster.zonal_stats(location, features, body.crs, settings.max_pixels)}
 
     return app

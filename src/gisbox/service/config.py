@@ -25,6 +25,9 @@ class Settings:
     max_body_bytes: int
     graceful_seconds: int  # time in-flight requests get after SIGTERM
     log_level: str
+    data_dirs: tuple[str, ...] = ("/data",)
+    url_prefixes: tuple[str, ...] = ()
+    max_pixels: int = 50_000_000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,6 +39,13 @@ class Settings:
             max_body_bytes=_int("GISBOX_MAX_BODY_BYTES", 16 * 1024 * 1024),
             graceful_seconds=_int("GISBOX_GRACEFUL_SECONDS", 20),
             log_level=os.environ.get("GISBOX_LOG_LEVEL", "info"),
+            data_dirs=tuple(
+                d for d in os.environ.get("GISBOX_DATA_DIRS", "/data").split(os.pathsep) if d
+            ),
+            url_prefixes=tuple(
+                u for u in os.environ.get("GISBOX_ALLOWED_URL_PREFIXES", "").split(",") if u
+            ),
+            max_pixels=_int("GISBOX_MAX_PIXELS", 50_000_000),
         )
 
 
@@ -47,4 +57,7 @@ ENVIRONMENT = {
     "GISBOX_MAX_BODY_BYTES": "largest request body (16 MiB)",
     "GISBOX_GRACEFUL_SECONDS": "time in-flight requests get after SIGTERM (20)",
     "GISBOX_LOG_LEVEL": "debug, info, warning, error (info)",
+    "GISBOX_DATA_DIRS": "directories rasters may be read from, ':'-separated (/data)",
+    "GISBOX_ALLOWED_URL_PREFIXES": "URL prefixes rasters may be read from, ','-separated (none)",
+    "GISBOX_MAX_PIXELS": "largest window a zonal-stats geometry may cover (50000000)",
 }
