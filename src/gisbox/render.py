@@ -171,7 +171,7 @@ def _write_runtime(dest: Path) -> None:
     for sub in ("runtime", "service"):  # service: used only by `gisbox serve`
         (pkg / sub).mkdir(exist_ok=True)
         for entry in root.joinpath(sub).iterdir():
-            if entry.name.endswith(".py"):
+            if entry.name.endswith((".py", ".json")):  # .json: the demo model's weights
                 (pkg / sub / entry.name).write_text(entry.read_text(encoding="utf-8"))
     (dest / "bin").mkdir()
     launcher = dest / "bin" / "gisbox"

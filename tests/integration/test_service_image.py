@@ -142,6 +142,13 @@ def _write_grid() -> None:
     with rasterio.open(DATA / "grid.tif", "w", **profile) as dst:
         dst.write(np.arange(16, dtype="uint8").reshape(4, 4), 1)
     (DATA / "grid.tif").chmod(0o644)
+    scene = np.zeros((4, 8, 8), dtype="float32")  # left half water, right half vegetation
+    scene[:, :, :4] = np.array([0.06, 0.05, 0.03, 0.02])[:, None, None]
+    scene[:, :, 4:] = np.array([0.04, 0.08, 0.05, 0.45])[:, None, None]
+    profile.update(count=4, dtype="float32", width=8, height=8)
+    with rasterio.open(DATA / "scene.tif", "w", **profile) as dst:
+        dst.write(scene)
+    (DATA / "scene.tif").chmod(0o644)
 
 
 @pytest.mark.parametrize("running", [["-v", f"{DATA}:/data:ro"]], indirect=True)

@@ -7,17 +7,17 @@ import logging
 import os
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gisbox import __version__
 from gisbox.runtime import healthcheck
 from gisbox.runtime.stack import carried_versions
-from gisbox.service import raster
+from gisbox.service import predict, raster
 from gisbox.service.config import Settings
 from gisbox.service.raster import Forbidden, resolve_raster
 from gisbox.service.transform import BadRequest, parse_crs, transform_geojson, transform_points
@@ -58,6 +58,21 @@ class ZonalRequest(BaseModel):
     raster: str
     geojson: dict[str, Any]
     crs: CrsInput = "EPSG:4326"
+
+
+class PredictRequest(BaseModel):
+    """Run the model over a pixel window, or over the tiles covering a polygon."""
+
+    model_config = ConfigDict(extra="forbid")
+    raster: str
+    window: dict[str, int] | None = Field(
+        default=None, description="col_off, row_off, width, height (pixels)"
+    )
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon")
+    crs: CrsInput = Field(default="EPSG:4326", description="CRS of geometry and of the output")
+    format: Literal["geojson", "geotiff"] = "geojson"
+    tile_size: int = 256
+    overlap: int = 16
 
 
 def _error(status: int, message: str, request: Request) -> JSONResponse:
@@ -114,6 +129,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
         return _error(403, str(exc), request)
+
+    @app.exception_handler(predict.ModelError)
+    async def model_failed(request: Request, exc: predict.ModelError) -> JSONResponse:
+        return _error(502, str(exc), request)
 
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
@@ -185,5 +204,29 @@ def create_app(settings: Settings) -> FastAPI:
             raise BadRequest("geojson must be a FeatureCollection with a features list")
         location = resolve_raster(body.raster, settings.data_dirs, settings.url_prefixes)
         return {"stats": raster.zonal_stats(location, features, body.crs, settings.max_pixels)}
+
+    @app.post("/v1/predict", response_model=None)
+    def run_model(body: PredictRequest) -> Response | dict[str, Any]:
+        """The model's prediction as GeoJSON polygons (in `crs`) or a GeoTIFF."""
+        if body.window is not None and body.geometry is not None:
+            raise BadRequest("give a window or a geometry, not both")
+        location = resolve_raster(body.raster, settings.data_dirs, settings.url_prefixes)
+        model = predict.load_model(settings.model)
+        out, transform, crs = predict.run(
+            location,
+            model,
+            window=body.window,
+            geometry=body.geometry,
+            geom_crs=body.crs,
+            tile=body.tile_size,
+            overlap=body.overlap,
+            max_pixels=settings.max_pixels,
+        )
+        if body.format == "geotiff":
+            return Response(predict.to_geotiff(out, transform, crs), media_type="image/tiff")
+        return {
+            "geojson": predict.to_geojson(out, transform, crs, body.crs),
+            "model": settings.model,
+        }
 
     return app

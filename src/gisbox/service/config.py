@@ -28,6 +28,7 @@ class Settings:
     data_dirs: tuple[str, ...] = ("/data",)
     url_prefixes: tuple[str, ...] = ()
     max_pixels: int = 50_000_000
+    model: str = "gisbox.service.landcover:predict"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,6 +47,7 @@ class Settings:
                 u for u in os.environ.get("GISBOX_ALLOWED_URL_PREFIXES", "").split(",") if u
             ),
             max_pixels=_int("GISBOX_MAX_PIXELS", 50_000_000),
+            model=os.environ.get("GISBOX_MODEL", "gisbox.service.landcover:predict"),
         )
 
 
@@ -59,5 +61,6 @@ ENVIRONMENT = {
     "GISBOX_LOG_LEVEL": "debug, info, warning, error (info)",
     "GISBOX_DATA_DIRS": "directories rasters may be read from, ':'-separated (/data)",
     "GISBOX_ALLOWED_URL_PREFIXES": "URL prefixes rasters may be read from, ','-separated (none)",
-    "GISBOX_MAX_PIXELS": "largest window a zonal-stats geometry may cover (50000000)",
+    "GISBOX_MAX_PIXELS": "largest window a zonal-stats or predict request may cover (50000000)",
+    "GISBOX_MODEL": "module:callable or gisbox.models entry point (the demo land-cover model)",
 }
