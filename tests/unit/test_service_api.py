@@ -168,3 +168,21 @@ def test_fuzz_never_answers_5xx(
         "/v1/transform", content=json.dumps(body), headers={"content-type": "application/json"}
     )
     assert res.status_code < 500, (body, res.text)
+
+
+def test_binary_array_endpoint(client: TestClient) -> None:
+    import numpy as np
+
+    pts = np.array([[15.0, 12.0], [140.0, 0.0]], dtype="<f8")
+    res = client.post(
+        "/v1/transform/array?source_crs=EPSG:4326&target_crs=EPSG:3857",
+        content=pts.tobytes(),
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert res.status_code == 200 and res.headers["content-type"] == "application/octet-stream"
+    out = np.frombuffer(res.content, dtype="<f8").reshape(-1, 2)
+    assert abs(out[0, 0] - 1669792.3618991035) < 1e-3 and abs(out[1, 0] - 15584728.711058298) < 1e-3
+    bad = client.post(
+        "/v1/transform/array?source_crs=EPSG:4326&target_crs=EPSG:3857", content=b"12345"
+    )
+    assert bad.status_code == 400 and "float64" in bad.json()["error"]

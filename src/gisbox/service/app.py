@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any, Literal
 
+import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -20,7 +21,12 @@ from gisbox.runtime.stack import carried_versions
 from gisbox.service import predict, raster
 from gisbox.service.config import Settings
 from gisbox.service.raster import Forbidden, resolve_raster
-from gisbox.service.transform import BadRequest, parse_crs, transform_geojson, transform_points
+from gisbox.service.transform import (
+    BadRequest,
+    parse_crs,
+    transform_geojson,
+    transform_points,
+)
 
 log = logging.getLogger("gisbox.service")
 CrsInput = str | int | dict[str, Any]
@@ -169,8 +175,8 @@ def create_app(settings: Settings) -> FastAPI:
             "fingerprint_digest": fingerprint_digest(),
         }
 
-    @app.post("/v1/transform")
-    def transform(body: TransformRequest) -> dict[str, Any]:
+    @app.post("/v1/transform", response_model=None)
+    def transform(body: TransformRequest) -> JSONResponse | dict[str, Any]:
         """Transform coordinates or a GeoJSON FeatureCollection between CRSs (x, y order)."""
         src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
         if body.coordinates is not None:
@@ -179,12 +185,33 @@ def create_app(settings: Settings) -> FastAPI:
                     f"{len(body.coordinates)} points; at most "
                     f"{settings.max_points} per request (GISBOX_MAX_POINTS)"
                 )
-            return {
-                "coordinates": transform_points(src, dst, body.coordinates),
-                "target_crs": dst.to_string(),
-            }
+            # a JSONResponse skips FastAPI's slow generic encoder for large batches
+            coords = transform_points(src, dst, body.coordinates)
+            return JSONResponse({"coordinates": coords, "target_crs": dst.to_string()})
         assert body.geojson is not None
         return {"geojson": transform_geojson(src, dst, body.geojson), "target_crs": dst.to_string()}
+
+    @app.post(
+        "/v1/transform/array",
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    async def transform_binary(
+        request: Request, source_crs: str, target_crs: str, dims: int = 2
+    ) -> Response:
+        """Binary batches: the body is little-endian float64 x, y(, z) triples packed in
+        order (`dims` per point); the answer is the same layout in the target CRS. For
+        large batches this avoids JSON, which costs ~20x the transformation itself."""
+        if dims not in (2, 3):
+            raise BadRequest("dims must be 2 or 3")
+        raw = await request.body()
+        if len(raw) % (8 * dims):
+            raise BadRequest(f"the body must be a whole number of {dims} x float64 points")
+        arr = np.frombuffer(raw, dtype="<f8").reshape(-1, dims)
+        if len(arr) > settings.max_points:
+            raise BadRequest(f"{len(arr)} points; at most {settings.max_points} per request")
+        out = transform_array(parse_crs(source_crs), parse_crs(target_crs), arr)
+        return Response(out.astype("<f8").tobytes(), media_type="application/octet-stream")
 
     @app.post("/v1/raster/sample")
     def raster_sample(body: SampleRequest) -> dict[str, Any]:

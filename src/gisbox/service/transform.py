@@ -7,10 +7,10 @@ the traditional GIS order, whatever the CRS's authority says (pyproj's always_xy
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
@@ -38,36 +38,46 @@ def transformer(src: CRS, dst: CRS) -> Transformer:
     return _transformer(src.to_wkt(), dst.to_wkt())
 
 
-def check_range(crs: CRS, xs: list[float], ys: list[float]) -> None:
-    for x, y in zip(xs, ys, strict=True):
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise BadRequest("coordinates must be finite numbers")
+def check_range(crs: CRS, xs: Any, ys: Any) -> None:
+    """Finite numbers, and longitude/latitude in range for a geographic CRS (vectorised)."""
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        raise BadRequest("coordinates must be finite numbers")
     if crs.is_geographic:
-        for x, y in zip(xs, ys, strict=True):
-            if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
-                raise BadRequest(
-                    f"({x}, {y}) is out of range for geographic {crs.to_string()}: "
-                    "longitude must be in [-180, 180] and latitude in [-90, 90] (x, y order)"
-                )
+        bad = (xs < -180) | (xs > 180) | (ys < -90) | (ys > 90)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise BadRequest(
+                f"({xs[i]}, {ys[i]}) is out of range for geographic {crs.to_string()}: "
+                "longitude must be in [-180, 180] and latitude in [-90, 90] (x, y order)"
+            )
 
 
 def transform_points(src: CRS, dst: CRS, points: list[list[float]]) -> list[list[float]]:
-    if any(len(p) not in (2, 3) for p in points):
-        raise BadRequest("every coordinate must be [x, y] or [x, y, z]")
-    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
-    check_range(src, xs, ys)
+    """Transform [[x, y(, z)], …] with one vectorised pyproj call."""
+    if not points:
+        return []
+    width = len(points[0])
+    if width not in (2, 3) or any(len(p) != width for p in points):
+        raise BadRequest("every coordinate must be [x, y] or [x, y, z], all of one kind")
+    result: list[list[float]] = transform_array(
+        src, dst, np.asarray(points, dtype="float64")
+    ).tolist()
+    return result
+
+
+def transform_array(src: CRS, dst: CRS, arr: Any) -> Any:
+    """Transform an (n, 2) or (n, 3) float64 array with one vectorised pyproj call."""
+    width = arr.shape[1]
+    check_range(src, arr[:, 0], arr[:, 1])
     t = transformer(src, dst)
-    has_z = all(len(p) == 3 for p in points)
     try:
-        if has_z:
-            ox, oy, oz = t.transform(xs, ys, [float(p[2]) for p in points], errcheck=True)
-            out = [[a, b, c] for a, b, c in zip(ox, oy, oz, strict=True)]
+        if width == 3:
+            out = np.column_stack(t.transform(arr[:, 0], arr[:, 1], arr[:, 2], errcheck=True))
         else:
-            ox, oy = t.transform(xs, ys, errcheck=True)
-            out = [[a, b] for a, b in zip(ox, oy, strict=True)]
+            out = np.column_stack(t.transform(arr[:, 0], arr[:, 1], errcheck=True))
     except ProjError as exc:
         raise BadRequest(f"transformation failed: {exc}") from None
-    if any(not math.isfinite(v) for p in out for v in p):
+    if not np.isfinite(out).all():
         raise BadRequest("some coordinates lie outside the area where the transformation works")
     return out
 

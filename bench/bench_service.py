@@ -1,0 +1,198 @@
+"""Benchmark `gisbox serve`: throughput and latency of /v1/transform and /v1/predict.
+
+    .venv/bin/python bench/bench_service.py [--seconds 10] [--connections 8]
+
+Builds the `service` profile with gisbox, runs it on 127.0.0.1, drives it with wrk
+(Debian's `wrk`: apt-get install wrk) and prints requests/s, p50/p99 latency and errors.
+For /v1/transform it also prints points per second against pyproj called directly in
+one process inside the same image (target: the service reaches >= 50 % of direct).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+from gisbox.build import build_image
+from gisbox.engine import Engine
+from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.profiles import init_project
+from gisbox.spec import SPEC_FILE, load_spec
+
+BATCH = 10_000
+DIRECT = f"""
+import time
+from pyproj import Transformer
+xs = [(i % 3600) / 10 - 180 for i in range({BATCH})]
+ys = [(i % 1700) / 10 - 85 for i in range({BATCH})]
+t = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+n, start = 0, time.perf_counter()
+while time.perf_counter() - start < 3:
+    t.transform(xs, ys)
+    n += 1
+print(n * {BATCH} / (time.perf_counter() - start))
+"""
+LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [==[{body}]==]
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk(
+    url: str, body: dict[str, object], seconds: int, connections: int, workdir: Path
+) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p99 ms, errors)."""
+    script = workdir / "post.lua"
+    script.write_text(LUA.format(body=json.dumps(body)))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    m = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", out)
+    assert m, out
+    requests, errors, micros = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    # wrk reports latency percentiles in microseconds
+    return requests / (micros / 1e6), float(m.group(4)) / 1e6, float(m.group(5)) / 1e6, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    engine = Engine.detect()
+    with tempfile.TemporaryDirectory(prefix="gisbox-bench-svc-") as tmp:
+        root = Path(tmp)
+        project, data = root / "project", root / "data"
+        project.mkdir()
+        data.mkdir(mode=0o755)
+        init_project(project, "service")
+        spec_path = project / SPEC_FILE
+        spec_path.write_text(
+            re.sub(
+                r'^name = "[^"]*"',
+                'name = "gisbox-bench/service"',
+                spec_path.read_text(),
+                flags=re.M,
+            )
+        )
+        spec = load_spec(spec_path)
+        write_lock(resolve_lock(spec, engine), project / LOCK_FILE)
+        build_image(project, engine)
+        rng = np.random.default_rng(0)
+        with rasterio.open(
+            data / "scene.tif",
+            "w",
+            driver="GTiff",
+            width=512,
+            height=512,
+            count=4,
+            dtype="float32",
+            crs="EPSG:32633",
+            transform=from_origin(500000, 4000512, 1, 1),
+        ) as dst:
+            # four land-cover blocks with a little noise: realistic, not one polygon per pixel
+            spectra = np.array(
+                [
+                    [0.06, 0.05, 0.03, 0.02],
+                    [0.04, 0.08, 0.05, 0.45],
+                    [0.15, 0.20, 0.26, 0.32],
+                    [0.18, 0.19, 0.20, 0.22],
+                ]
+            )
+            classes = (np.arange(512)[:, None] // 128 + np.arange(512)[None, :] // 128) % 4
+            img = spectra[classes].transpose(2, 0, 1) + rng.normal(0, 0.005, (4, 512, 512))
+            dst.write(img.astype("float32"))
+        (data / "scene.tif").chmod(0o644)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        name = f"gisbox-bench-svc-{port}"
+        engine.run(
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            f"127.0.0.1:{port}:8080",
+            "-v",
+            f"{data}:/data:ro",
+            spec.reference,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/readyz", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            direct = float(engine.run("exec", name, "python", "-c", DIRECT).stdout)
+            points = [[(i % 3600) / 10 - 180, (i % 1700) / 10 - 85] for i in range(BATCH)]
+            t_rps, t50, t99, t_err = wrk(
+                base + "/v1/transform",
+                {"source_crs": "EPSG:4326", "target_crs": 3857, "coordinates": points},
+                args.seconds,
+                args.connections,
+                root,
+            )
+            p_rps, p50, p99, p_err = wrk(
+                base + "/v1/predict",
+                {"raster": "scene.tif", "crs": 32633, "window": {"width": 256, "height": 256}},
+                args.seconds,
+                args.connections,
+                root,
+            )
+        finally:
+            engine.remove_container(name)
+    served = t_rps * BATCH
+    print(f"gisbox bench: service, wrk -t2 -c{args.connections} -d{args.seconds}s on 127.0.0.1")
+    print(
+        f"  /v1/transform ({BATCH} points/request): {t_rps:.1f} req/s = {served:,.0f} points/s, "
+        f"p50 {t50 * 1000:.1f} ms, p99 {t99 * 1000:.1f} ms, errors {t_err}"
+    )
+    print(
+        f"  pyproj directly, one process: {direct:,.0f} points/s -> service at "
+        f"{served / direct:.0%} of direct (target >= 50 %: "
+        f"{'met' if served >= direct / 2 else 'MISSED'})"
+    )
+    print(
+        f"  /v1/predict (256 x 256 window, GeoJSON): {p_rps:.1f} req/s, "
+        f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, errors {p_err}"
+    )
+
+
+if __name__ == "__main__":
+    main()
