@@ -24,6 +24,7 @@ from gisbox.service.raster import Forbidden, resolve_raster
 from gisbox.service.transform import (
     BadRequest,
     parse_crs,
+    transform_array,
     transform_geojson,
     transform_points,
 )
