@@ -186,3 +186,37 @@ def test_binary_array_endpoint(client: TestClient) -> None:
         "/v1/transform/array?source_crs=EPSG:4326&target_crs=EPSG:3857", content=b"12345"
     )
     assert bad.status_code == 400 and "float64" in bad.json()["error"]
+
+
+ENDPOINTS = ("/v1/transform", "/v1/raster/sample", "/v1/raster/zonal-stats", "/v1/predict")
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    endpoint=st.sampled_from(ENDPOINTS),
+    body=json_values,
+    raw=st.one_of(st.none(), st.binary(max_size=64)),
+)
+def test_fuzz_every_endpoint_never_answers_5xx(
+    client: TestClient, endpoint: str, body: Any, raw: bytes | None
+) -> None:
+    content = raw if raw is not None else json.dumps(body).encode()
+    res = client.post(endpoint, content=content, headers={"content-type": "application/json"})
+    assert res.status_code < 500, (endpoint, content, res.text)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200), src=st.text(max_size=20), dims=st.integers(-2, 5))
+def test_fuzz_binary_transform_never_answers_5xx(
+    client: TestClient, raw: bytes, src: str, dims: int
+) -> None:
+    res = client.post(
+        "/v1/transform/array",
+        params={"source_crs": src or "EPSG:4326", "target_crs": "EPSG:3857", "dims": dims},
+        content=raw,
+    )
+    assert res.status_code < 500, (raw, src, dims, res.text)
