@@ -21,7 +21,7 @@ from gisbox.diff import compare
 from gisbox.engine import Engine
 from gisbox.resolve import uv_bin
 
-from .conftest import Built, docker, gisbox
+from .conftest import Built, docker
 
 pytestmark = pytest.mark.docker
 
@@ -163,28 +163,6 @@ def test_comma_decimal_locale(engine: Engine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "LC_ALL=de_DE.UTF-8")
     assert "runtime.locale-decimal" in finding_ids(fp, "error")
     assert fp["runtime"]["runtime.decimal_point"] == ","
-
-
-def test_two_images_from_one_lock_give_identical_fingerprints(
-    engine: Engine, minimal_image: Built, tmp_path: Path
-) -> None:
-    twin = tmp_path / "twin"
-    shutil.copytree(minimal_image.project, twin, ignore=shutil.ignore_patterns(".gisbox"))
-    spec = twin / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('tag = "latest"', 'tag = "twin"'))
-    res = gisbox("build", "--no-cache", "--json", "-C", str(twin))
-    assert res.returncode == 0, res.stderr[-2000:]
-    first = (minimal_image.project / ".gisbox" / "fingerprint.json").read_bytes()
-    second = (twin / ".gisbox" / "fingerprint.json").read_bytes()
-    assert first == second
-    diff = gisbox(
-        "diff",
-        str(minimal_image.project / ".gisbox/fingerprint.json"),
-        str(twin / ".gisbox/fingerprint.json"),
-    )
-    assert diff.returncode == 0, diff.stdout
-    label = engine.inspect(json.loads(res.stdout)["tag"])["Config"]["Labels"]
-    assert label["io.gisbox.fingerprint-digest"] == json.loads(res.stdout)["fingerprint_digest"]
 
 
 def test_host_venv_from_the_same_lock_agrees_on_every_probe(
