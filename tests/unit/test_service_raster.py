@@ -12,8 +12,7 @@ import rasterio
 from fastapi.testclient import TestClient
 from rasterio.transform import from_origin
 
-from gisbox.service.app import create_app
-from gisbox.service.config import Settings
+from ..conftest import api_client
 
 # 10 x 10 pixels of 1 m in UTM 33N; value = 10 * row + col, nodata = -1 at row 0, col 0
 ORIGIN = (500000.0, 4000010.0)
@@ -44,18 +43,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(data_dir: Path) -> TestClient:
-    settings = Settings(
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        max_points=100,
-        max_body_bytes=1 << 20,
-        graceful_seconds=5,
-        log_level="warning",
-        data_dirs=(str(data_dir),),
-        max_pixels=50,
-    )
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    client: TestClient = api_client(data_dirs=(str(data_dir),), max_pixels=50)
+    return client
 
 
 def post(client: TestClient, path: str, body: Any) -> Any:
