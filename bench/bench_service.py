@@ -106,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="GISBOX_WORKERS (one per core)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -166,6 +167,8 @@ def main() -> None:
             f"127.0.0.1:{port}:8080",
             "-v",
             f"{data}:/data:ro",
+            "-e",
+            f"GISBOX_WORKERS={args.workers}",
             spec.reference,
         )
         try:
@@ -202,7 +205,10 @@ def main() -> None:
         finally:
             engine.remove_container(name)
     served, binary = t_rps * BATCH, b_rps * BATCH
-    print(f"gisbox bench: service, wrk -t2 -c{args.connections} -d{args.seconds}s on 127.0.0.1")
+    print(
+        f"gisbox bench: service ({args.workers} workers), wrk -t2 -c{args.connections} "
+        f"-d{args.seconds}s on 127.0.0.1"
+    )
     print(
         f"  /v1/transform ({BATCH} points/request): {t_rps:.1f} req/s = {served:,.0f} points/s, "
         f"p50 {t50 * 1000:.1f} ms, p99 {t99 * 1000:.1f} ms, errors {t_err}"

@@ -34,7 +34,8 @@ import sys
 sys.path.insert(0, "/opt/gisbox")
 from gisbox.runtime.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # spawned worker processes (gisbox serve) re-import this file
+    sys.exit(main())
 """
 
 

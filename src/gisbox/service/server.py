@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
@@ -26,13 +29,31 @@ def main(argv: list[str]) -> int:
         return 0
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
+    # several workers need an import string: each worker process builds its own app, and
+    # spawned workers must find gisbox where this process did (/opt/gisbox in images)
+    root = str(Path(__file__).resolve().parents[2])
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH", "")) if p
+    )
+    app: Any = (
+        "gisbox.service.server:app_from_env" if settings.workers > 1 else create_app(settings)
+    )
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=settings.workers > 1,
         host=settings.host,
         port=settings.port,
-        workers=1,
+        workers=settings.workers,
         log_level=settings.log_level,
         access_log=False,
         timeout_graceful_shutdown=settings.graceful_seconds,
     )
     return 0
+
+
+def app_from_env() -> Any:
+    """The app for one uvicorn worker process (GISBOX_WORKERS > 1)."""
+    from gisbox.service.app import create_app
+    from gisbox.service.config import Settings
+
+    return create_app(Settings.from_env())
