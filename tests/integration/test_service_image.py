@@ -234,3 +234,17 @@ def test_sigterm_under_load_finishes_in_flight_requests(engine: Engine, running:
     # 143: uvicorn re-raises SIGTERM after its graceful shutdown; 137 would mean SIGKILL
     assert code in ("0", "143")
     assert results and all(r in (200, -1) for r in results) and 200 in results
+
+
+@pytest.mark.parametrize("running", [["-e", "GISBOX_WORKERS=2"]], indirect=True)
+def test_several_workers_serve_and_stop_cleanly(engine: Engine, running: str) -> None:
+    base, name = split(running)
+    for _ in range(4):  # requests land on either worker
+        status, out = call(
+            base + "/v1/transform",
+            {"source_crs": 4326, "target_crs": 3857, "coordinates": [[15, 12]]},
+        )
+        assert status == 200 and abs(out["coordinates"][0][0] - 1669792.3618991035) < 1e-3
+    assert docker(engine, "stop", "-t", "20", name, timeout=60).returncode == 0
+    code = docker(engine, "inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+    assert code in ("0", "143")
