@@ -201,13 +201,31 @@ def base(project: Path, mirror: str | None, tag: str | None) -> None:
     "--json", "json_to", metavar="FILE", help="Write the fingerprint to FILE (- for stdout)."
 )
 @click.option("--accuracy", is_flag=True, help="A ballpark-only datum shift is an error.")
+@click.option(
+    "--workloads",
+    is_flag=True,
+    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No report on stdout.")
-def check(json_to: str | None, accuracy: bool, quiet: bool) -> None:
+def check(json_to: str | None, accuracy: bool, workloads: bool, quiet: bool) -> None:
     """Run the verification suite in this Python environment; write the fingerprint."""
     from gisbox.runtime.check import main as run
 
     args = (["--json", json_to] if json_to else []) + (["--accuracy"] if accuracy else [])
+    args += ["--workloads"] if workloads else []
     sys.exit(run(args + (["--quiet"] if quiet else [])))
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(args: tuple[str, ...]) -> None:
+    """Run a spatial workload: moran, gistar, chunked, tiles (`gisbox run WORKLOAD -h`)."""
+    from gisbox.workloads.cli import main as run_workload
+
+    sys.exit(run_workload(list(args)))
 
 
 @cli.command()

@@ -87,6 +87,38 @@ def _probe(key: str, a: Any, b: Any) -> Difference | None:
     return Difference("probe", key, f"{key}: {_fmt(a)} -> {_fmt(b)}", drift=True)
 
 
+def _workloads(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[Difference]:
+    """Workload numbers: floats within their tolerance, digests and counts exactly."""
+    if a is None and b is None:
+        return []
+    if a is None or b is None:
+        side = "A" if b is None else "B"
+        return [
+            Difference(
+                "workload",
+                "workloads",
+                f"workloads ran only in {side}; run `gisbox check --workloads` on both sides",
+                drift=False,
+            )
+        ]
+    diffs: list[Difference] = []
+    for name in sorted(a.keys() | b.keys()):
+        wa, wb = a.get(name) or {}, b.get(name) or {}
+        if wa.get("status") != "ok" or wb.get("status") != "ok":
+            if wa.get("status") != wb.get("status"):
+                msg = (
+                    f"workloads.{name}: {wa.get('status', '(absent)')} -> "
+                    f"{wb.get('status', '(absent)')}"
+                )
+                diffs.append(Difference("workload", f"workloads.{name}", msg, drift=True))
+            continue
+        for key in sorted((wa.keys() | wb.keys()) - {"status"}):
+            d = _probe(f"workloads.{name}.{key}", wa.get(key), wb.get(key))
+            if d:
+                diffs.append(Difference("workload", d.key, d.message, d.drift))
+    return diffs
+
+
 def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Difference]:
     diffs: list[Difference] = []
     for section in SECTIONS:
@@ -106,6 +138,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Difference]:
         d = _probe(key, pa.get(key), pb.get(key))
         if d:
             diffs.append(d)
+    diffs += _workloads(a.get("workloads"), b.get("workloads"))
     ids_a = {(f["id"], f["message"]) for f in a.get("findings", [])}
     ids_b = {(f["id"], f["message"]) for f in b.get("findings", [])}
     for fid, msg in sorted(ids_a - ids_b):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.errors import SpecError
-from gisbox.metrics import drift, object_scores, pixel_iou
+from gisbox.workloads.metrics import drift, object_scores, pixel_iou
 
 RASTER = (".tif", ".tiff")
 

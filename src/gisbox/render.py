@@ -169,7 +169,8 @@ def _write_runtime(dest: Path) -> None:
     pkg.mkdir(parents=True)
     root = resources.files("gisbox")
     (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
-    for sub in ("runtime", "service"):  # service: used only by `gisbox serve`
+    # service: used only by `gisbox serve`; workloads: `gisbox run` and `check --workloads`
+    for sub in ("runtime", "service", "workloads"):
         (pkg / sub).mkdir(exist_ok=True)
         for entry in root.joinpath(sub).iterdir():
             if entry.name.endswith((".py", ".json")):  # .json: the demo model's weights

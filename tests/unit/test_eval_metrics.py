@@ -14,7 +14,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from gisbox.cli import cli
-from gisbox.metrics import drift, object_scores, pixel_iou
+from gisbox.workloads.metrics import drift, object_scores, pixel_iou
 
 
 def test_pixel_iou_by_hand() -> None:

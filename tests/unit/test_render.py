@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,43 @@ def test_hadolint_clean(rendered: Path, hadolint: str) -> None:
     res = subprocess.run([hadolint, str(rendered / "Dockerfile")], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.strip() == ""
+
+
+def test_in_image_package_imports_only_stdlib_and_the_stack(rendered: Path) -> None:
+    """Images carry no click, pydantic, jinja2 or rich: the in-image part must not need them."""
+    import ast
+
+    stack = {
+        "numpy",
+        "pyproj",
+        "rasterio",
+        "shapely",
+        "pyogrio",
+        "osgeo",
+        "fiona",
+        "geopandas",
+        "pandas",
+        "affine",
+        "libpysal",
+        "esda",
+        "pyarrow",
+        "scipy",
+        "xarray",
+        "rioxarray",
+    }
+    service = {"fastapi", "uvicorn", "starlette", "pydantic"}  # the service profile's own
+    pkg = rendered / ".gisbox/runtime/gisbox"
+    assert (pkg / "workloads/cli.py").is_file() and (pkg / "workloads/selftest.py").is_file()
+    for path in pkg.rglob("*.py"):
+        allowed = set(sys.stdlib_module_names) | stack | {"gisbox"}
+        allowed |= service if path.parent.name == "service" else set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path}: imports {name}"

@@ -21,7 +21,10 @@ from gisbox.runtime.projdb import env_dirs
 from gisbox.runtime.stack import carried_versions, import_all, one_line
 
 FORMAT = 1
-USAGE = "usage: gisbox check [--json FILE|-] [--accuracy] [--quiet: errors only, on stderr]"
+USAGE = (
+    "usage: gisbox check [--json FILE|-] [--accuracy] [--workloads]"
+    " [--quiet: errors only, on stderr]"
+)
 NUMPY_ABI = (
     "numpy.core.multiarray failed to import",
     "compiled using NumPy 1.x",
@@ -75,7 +78,44 @@ def _guard(name: str, probe: Callable[[], dict[str, Any]], findings: Findings) -
         return {}
 
 
-def run_check(accuracy: bool = False) -> dict[str, Any]:
+def _workloads(workdir: str | None, findings: Findings) -> dict[str, Any]:
+    """`--workloads`: the small deterministic workloads; their numbers join the fingerprint."""
+    import tempfile
+    from pathlib import Path
+
+    from gisbox.workloads.selftest import run_all
+
+    if workdir is None:
+        findings.error(
+            "workload.no-temp-dir",
+            "the workloads need a writable temporary directory and there is none",
+            "mount a tmpfs on /tmp (docker run --tmpfs /tmp) or set TMPDIR",
+        )
+        return {}
+
+    def failed(name: str, exc: Exception) -> None:
+        findings.error(
+            "workload.failed",
+            f"the {name} workload failed: {one_line(exc)}",
+            "run it alone with `gisbox run` to see the whole error",
+        )
+
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="gisbox-workloads-") as tmp:
+        results = run_all(Path(tmp), failed)
+    for name, result in results.items():
+        if result.get("status") == "unavailable":
+            findings.info("workload.unavailable", f"the {name} workload: {result['reason']}")
+        for key, value in result.items():
+            if key.endswith(("equals_in_memory", "map_back_exact")) and value is not True:
+                findings.error(
+                    "workload.inexact",
+                    f"{name}: {key} is false: chunked or tiled output differs from the source",
+                    "report this to gisbox with the fingerprint",
+                )
+    return results
+
+
+def run_check(accuracy: bool = False, workloads: bool = False) -> dict[str, Any]:
     findings = Findings()
     env = env_dirs(findings)
     ca_env = environment.ca_env_snapshot()
@@ -112,14 +152,17 @@ def run_check(accuracy: bool = False) -> dict[str, Any]:
     runtime = _guard(
         "runtime", lambda: environment.run_environment(modules, findings, ca_env), findings
     )
+    workload_results = _workloads(workdir, findings) if workloads else None
     paths = {b: {k: (v or {}).get("path") for k, v in d.items()} for b, d in data.items()}
     for d in data.values():
         for v in d.values():
             if isinstance(v, dict):
                 v.pop("path", None)
     items = findings.sorted()
+    optional = {} if workload_results is None else {"workloads": workload_results}
     return normalise(
         {
+            **optional,
             "format": FORMAT,
             "python": {
                 "version": platform.python_version(),
@@ -162,6 +205,11 @@ def report(fp: dict[str, Any]) -> str:
         lines.append(f"  loaded lib{lib}: {', '.join(versions)}")
     numeric = sum(isinstance(v, dict) and "value" in v for v in fp["probes"].values())
     lines.append(f"  {numeric} numeric probes, {len(fp['probes'])} probes in all")
+    for name, result in sorted(fp.get("workloads", {}).items()):
+        lines.append(
+            f"  workload {name}: {result.get('status')}"
+            + (f" ({result['reason']})" if result.get("reason") else "")
+        )
     for f in fp["findings"]:
         lines.append(f"{f['severity'].upper():8} {f['id']}: {f['message']}")
         if f["hint"]:
@@ -183,11 +231,12 @@ def main(argv: list[str]) -> int:
         args.pop(i)
     accuracy = "--accuracy" in args
     quiet = "--quiet" in args
-    unknown = [a for a in args if a not in ("--accuracy", "--quiet")]
+    workloads = "--workloads" in args
+    unknown = [a for a in args if a not in ("--accuracy", "--quiet", "--workloads")]
     if unknown:
         print(f"unknown argument {unknown[0]!r}\n{USAGE}", file=sys.stderr)
         return 2
-    fp = run_check(accuracy=accuracy)
+    fp = run_check(accuracy=accuracy, workloads=workloads)
     text = dumps(fp)
     if json_to == "-":
         sys.stdout.write(text)

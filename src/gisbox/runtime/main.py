@@ -6,7 +6,7 @@ import sys
 
 USAGE = (
     "usage: gisbox healthcheck [--json] | gisbox check [--json FILE|-] [--accuracy]"
-    " | gisbox serve\n"
+    " [--workloads] | gisbox run moran|gistar|chunked|tiles ... | gisbox serve\n"
     "(this is the in-image gisbox; the full CLI runs on the host)"
 )
 
@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from gisbox.runtime.check import main as check
 
         return check(args[1:])
+    if args[:1] == ["run"]:
+        from gisbox.workloads.cli import main as run
+
+        return run(args[1:])
     if args[:1] == ["serve"]:
         from gisbox.service.server import main as serve
 

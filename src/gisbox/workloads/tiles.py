@@ -1,0 +1,241 @@
+"""Tile extraction for deep learning: fixed-size georeferenced tiles with overlap.
+
+Tiles start every `size - overlap` pixels from the top-left corner; the last
+tile in a row or column reaches past the raster's edge and is padded with the
+nodata value (0 when the raster has none), so every tile is size x size and
+shares the source grid. A tile's transform is the source transform translated
+by whole pixels, so tile pixel (row, col) is source pixel
+(row_off + row, col_off + col) at the same ground coordinates. Tiles with no
+valid pixel are skipped unless `keep_empty`.
+
+Optional label polygons are reprojected to the raster's CRS and burned per tile
+(pixel centres inside a polygon take its `label_column` value, else 1).
+
+Output directory: `images/<id>.tif`, `labels/<id>.tif` and the index
+(GeoParquet `index.parquet`, or GeoPackage `index.gpkg`), one row per tile:
+id, paths, offsets, size, the six transform coefficients, CRS, valid
+fraction, labelled pixel count and the footprint polygon.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gisbox.workloads import WorkloadInputError
+from gisbox.workloads.inputs import (
+    Progress,
+    ensure_crs,
+    no_progress,
+    read_layer,
+    staged_dir,
+    vector_format,
+)
+
+TRANSFORM_COLUMNS = tuple(f"transform_{c}" for c in "abcdef")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TilesRequest:
+    raster: Path
+    out_dir: Path
+    size: int = 256
+    overlap: int = 0
+    labels: Path | None = None
+    label_column: str | None = None
+    index_name: str = "index.parquet"
+    keep_empty: bool = False
+    overwrite: bool = False
+
+
+def tile_offsets(length: int, size: int, overlap: int) -> list[int]:
+    """Start offsets along one axis: every size - overlap, the last one covering the edge."""
+    stride = size - overlap
+    offsets = [0]
+    while offsets[-1] + size < length:
+        offsets.append(offsets[-1] + stride)
+    return offsets
+
+
+def tile_transform(transform: Any, row_off: int, col_off: int) -> Any:
+    """The source transform moved by whole pixels (the source grid, a new origin)."""
+    from affine import Affine
+
+    a, b, c, d, e, f = tuple(transform)[:6]
+    return Affine(a, b, a * col_off + b * row_off + c, d, e, d * col_off + e * row_off + f)
+
+
+def _validate(req: TilesRequest, src: Any) -> None:
+    if req.size < 16:
+        raise WorkloadInputError(f"--size {req.size}: tiles must be at least 16 pixels")
+    if not 0 <= req.overlap < req.size:
+        raise WorkloadInputError(
+            f"--overlap {req.overlap}: must be at least 0 and less than --size ({req.size})"
+        )
+    if src.crs is None:
+        raise WorkloadInputError(
+            f"{req.raster}: the raster has no CRS; tiles would not be georeferenced",
+            "assign one first (e.g. gdal_edit.py -a_srs EPSG:XXXX)",
+        )
+    if src.transform.is_identity:
+        raise WorkloadInputError(f"{req.raster}: the raster has no geotransform")
+    vector_format(Path(req.index_name), "--index")
+
+
+def _labels(req: TilesRequest, crs: Any) -> tuple[Any, Any]:
+    """(label layer in the raster's CRS, burn values) or (None, None)."""
+    import numpy as np
+
+    if req.labels is None:
+        return None, None
+    gdf = ensure_crs(read_layer(req.labels), req.labels, projected=False).to_crs(crs)
+    if req.label_column is None:
+        return gdf, np.ones(len(gdf), dtype="int64")
+    if req.label_column not in gdf.columns:
+        raise WorkloadInputError(f"{req.labels}: no column {req.label_column!r}")
+    values = gdf[req.label_column]
+    if not str(values.dtype).startswith(("int", "uint", "Int", "UInt")) or values.isna().any():
+        raise WorkloadInputError(
+            f"{req.labels}: --label-column {req.label_column!r} must hold integers "
+            f"(it is {values.dtype})"
+        )
+    if int(values.min()) < 1 or int(values.max()) > 65535:
+        raise WorkloadInputError(f"{req.labels}: label values must be 1..65535 (0 is background)")
+    return gdf, values.to_numpy(dtype="int64")
+
+
+def _read_tile(src: Any, row: int, col: int, size: int, fill: float) -> tuple[Any, Any]:
+    """(bands x size x size data padded with `fill`, valid mask) for one tile."""
+    import numpy as np
+    from rasterio.windows import Window
+
+    h, w = min(size, src.height - row), min(size, src.width - col)
+    data = np.full((src.count, size, size), fill, dtype=src.dtypes[0])
+    valid = np.zeros((size, size), dtype=bool)
+    window = Window(col, row, w, h)
+    data[:, :h, :w] = src.read(window=window)
+    valid[:h, :w] = src.dataset_mask(window=window) > 0
+    return data, valid
+
+
+def run(req: TilesRequest, progress: Progress = no_progress) -> dict[str, Any]:
+    """Cut the raster (and labels) into tiles under `req.out_dir`; a summary."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from rasterio.features import rasterize
+    from shapely.geometry import box
+
+    if not req.raster.exists():
+        raise WorkloadInputError(f"{req.raster}: no such file")
+    started = time.perf_counter()
+    try:
+        src = rasterio.open(req.raster)
+    except rasterio.errors.RasterioIOError as exc:
+        raise WorkloadInputError(f"{req.raster}: not a readable raster ({exc})") from None
+    with src:
+        _validate(req, src)
+        labels, burn = _labels(req, src.crs)
+        crs_text = f"EPSG:{src.crs.to_epsg()}" if src.crs.to_epsg() else src.crs.to_wkt()
+        fill = src.nodata if src.nodata is not None else 0
+        rows = tile_offsets(src.height, req.size, req.overlap)
+        cols = tile_offsets(src.width, req.size, req.overlap)
+        total, records, skipped = len(rows) * len(cols), [], 0
+        label_dtype = "uint8" if burn is None or burn.max() < 256 else "uint16"
+        with staged_dir(req.out_dir, req.overwrite) as out:
+            (out / "images").mkdir()
+            if labels is not None:
+                (out / "labels").mkdir()
+            for i, (row, col) in enumerate((r, c) for r in rows for c in cols):
+                progress(i + 1, total)
+                data, valid = _read_tile(src, row, col, req.size, fill)
+                if not valid.any() and not req.keep_empty:
+                    skipped += 1
+                    continue
+                tid = f"r{row:06d}_c{col:06d}"
+                transform = tile_transform(src.transform, row, col)
+                profile = {
+                    **src.profile,
+                    "driver": "GTiff",
+                    "width": req.size,
+                    "height": req.size,
+                    "transform": transform,
+                    "nodata": src.nodata,
+                    "compress": "deflate",
+                    "tiled": False,
+                }
+                profile.pop("blockxsize", None)
+                profile.pop("blockysize", None)
+                with rasterio.open(out / "images" / f"{tid}.tif", "w", **profile) as dst:
+                    dst.write(data)
+                footprint = box(*rasterio.transform.array_bounds(req.size, req.size, transform))
+                record: dict[str, Any] = {
+                    "tile_id": tid,
+                    "image": f"images/{tid}.tif",
+                    "label": None,
+                    "row_off": row,
+                    "col_off": col,
+                    "width": req.size,
+                    "height": req.size,
+                    **dict(zip(TRANSFORM_COLUMNS, tuple(transform)[:6], strict=True)),
+                    "crs": crs_text,
+                    "valid_fraction": float(valid.mean()),
+                    "label_pixels": 0,
+                    "geometry": footprint,
+                }
+                if labels is not None:
+                    hits = labels.sindex.query(footprint, predicate="intersects")
+                    mask = (
+                        rasterize(
+                            zip(labels.geometry.iloc[hits], burn[hits], strict=True),
+                            out_shape=(req.size, req.size),
+                            transform=transform,
+                            fill=0,
+                            dtype=label_dtype,
+                        )
+                        if len(hits)
+                        else np.zeros((req.size, req.size), label_dtype)
+                    )
+                    lprofile = {**profile, "count": 1, "dtype": label_dtype, "nodata": None}
+                    with rasterio.open(out / "labels" / f"{tid}.tif", "w", **lprofile) as dst:
+                        dst.write(mask, 1)
+                    record["label"] = f"labels/{tid}.tif"
+                    record["label_pixels"] = int((mask > 0).sum())
+                records.append(record)
+            index = gpd.GeoDataFrame(records, geometry="geometry", crs=src.crs)
+            if not records:
+                raise WorkloadInputError(
+                    f"{req.raster}: every tile is nodata only; nothing to write",
+                    "check the raster's nodata value, or pass --keep-empty",
+                )
+            _write_index(index, out / req.index_name)
+    return {
+        "workload": "tiles",
+        "raster": str(req.raster),
+        "out_dir": str(req.out_dir),
+        "index": str(req.out_dir / req.index_name),
+        "size": req.size,
+        "overlap": req.overlap,
+        "grid": [len(rows), len(cols)],
+        "tiles": len(records),
+        "skipped_empty": skipped,
+        "labels": str(req.labels) if req.labels else None,
+        "labelled_tiles": sum(r["label_pixels"] > 0 for r in records),
+        "crs": crs_text,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _write_index(index: Any, path: Path) -> None:
+    if vector_format(path, "--index") == "GeoParquet":
+        try:
+            index.to_parquet(path, index=False)
+        except ImportError:
+            raise WorkloadInputError(
+                "writing the GeoParquet index needs pyarrow, which is not installed here",
+                "install pyarrow (the analysis profile has it), or pass --index index.gpkg",
+            ) from None
+    else:
+        index.to_file(path, driver="GPKG", layer="tiles")
