@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -21,6 +22,7 @@ from gisbox.base import make_base
 from gisbox.cacert import find_ca_bundle
 from gisbox.engine import Engine
 from gisbox.errors import EngineError
+from gisbox.resolve import uv_bin
 
 from ..conftest import add_app
 
@@ -93,3 +95,45 @@ def minimal_image(
     assert res.returncode == 0, res.stderr[-3000:]
     report = json.loads(res.stdout)
     yield Built(project=project, report=report, marker=marker, tag=report["tag"])
+
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def venv_from_lock(project: Path, dest: Path) -> Path:
+    """A host virtual environment with exactly the image's locked wheels (hash-checked).
+
+    It holds the stack only (no click, pydantic, ...): the in-image part of gisbox runs
+    there from the source tree, as it does in the image. Returns its python.
+    """
+    uv = uv_bin()
+    python = dest / "bin/python"
+    subprocess.run(
+        [uv, "venv", "-q", "--python", shutil.which("python3") or "python3", str(dest)],
+        check=True,
+    )
+    requirements = str(project / ".gisbox/requirements.txt")
+    install = [uv, "pip", "install", "-q", "--python", str(python), "--require-hashes"]
+    subprocess.run(
+        [*install, "--no-deps", "--only-binary", ":all:", "-r", requirements],
+        check=True,
+        timeout=900,
+    )
+    return python
+
+
+def in_image_gisbox(
+    python: Path, *args: str, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the in-image `gisbox` command (gisbox.runtime.main) with a host interpreter."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(SRC)!r}); from gisbox.runtime.main import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    return subprocess.run(
+        [str(python), "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -8,7 +8,6 @@ visible only when WITH_DEBIAN_GDAL=1.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import uuid
@@ -19,9 +18,8 @@ import pytest
 
 from gisbox.diff import compare
 from gisbox.engine import Engine
-from gisbox.resolve import uv_bin
 
-from .conftest import Built, docker
+from .conftest import Built, docker, in_image_gisbox, venv_from_lock
 
 pytestmark = pytest.mark.docker
 
@@ -168,43 +166,9 @@ def test_comma_decimal_locale(engine: Engine, faults_image: str) -> None:
 def test_host_venv_from_the_same_lock_agrees_on_every_probe(
     minimal_image: Built, tmp_path: Path
 ) -> None:
-    venv = tmp_path / "venv"
-    uv = uv_bin()
-    subprocess.run(
-        [uv, "venv", "-q", "--python", shutil.which("python3") or "python3", str(venv)], check=True
-    )
-    subprocess.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(venv / "bin/python"),
-            "--require-hashes",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "-r",
-            str(minimal_image.project / ".gisbox/requirements.txt"),
-        ],
-        check=True,
-        timeout=900,
-    )
+    python = venv_from_lock(minimal_image.project, tmp_path / "venv")
     out = tmp_path / "host.json"
-    src = Path(__file__).resolve().parents[2] / "src"
-    res = subprocess.run(
-        [
-            str(venv / "bin/python"),
-            "-c",
-            f"import sys; sys.path.insert(0, {str(src)!r}); from gisbox.runtime.main import main; "
-            f"sys.exit(main(['check', '--json', {str(out)!r}, '--quiet']))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    res = in_image_gisbox(python, "check", "--json", str(out), "--quiet")
     assert out.exists(), res.stderr
     host = json.loads(out.read_text())
     image = json.loads((minimal_image.project / ".gisbox/fingerprint.json").read_text())

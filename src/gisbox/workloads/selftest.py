@@ -31,7 +31,7 @@ def _missing(*modules: str) -> str | None:
     return f"not installed here: {', '.join(absent)}" if absent else None
 
 
-def lattice(path: Path) -> Path:
+def sample_lattice(path: Path) -> Path:
     """An 8 x 8 lattice of 100 m squares with a smooth trend plus a fixed pattern."""
     import geopandas as gpd
     from shapely.geometry import box
@@ -46,7 +46,7 @@ def lattice(path: Path) -> Path:
     return path
 
 
-def test_raster(path: Path, width: int = 150, height: int = 110) -> Path:
+def sample_raster(path: Path, width: int = 150, height: int = 110) -> Path:
     """Two uint16 bands with a nodata hole, on a 10 m UTM grid."""
     import numpy as np
     import rasterio
@@ -67,7 +67,7 @@ def test_raster(path: Path, width: int = 150, height: int = 110) -> Path:
 def _autocorr(work: Path) -> dict[str, Any]:
     from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
 
-    layer = lattice(work / "lattice.gpkg")
+    layer = sample_lattice(work / "lattice.gpkg")
     req = AutocorrRequest(path=layer, column="value", weights=Weights(scheme="queen"))
     moran, _ = run("moran", AutocorrRequest(**{**req.__dict__, "permutations": 99}))
     gi, out = run("gistar", AutocorrRequest(**{**req.__dict__, "permutations": 99}))
@@ -93,7 +93,7 @@ def _chunked(work: Path) -> dict[str, Any]:
 
     from gisbox.workloads.chunked import ChunkedRequest, in_memory, run
 
-    raster = test_raster(work / "bands.tif")
+    raster = sample_raster(work / "bands.tif")
     out: dict[str, Any] = {}
     for op in ("ndvi", "focal-mean"):
         req = ChunkedRequest(inputs=(raster,), output=work / f"{op}.tif", op=op, block=32)
@@ -115,7 +115,7 @@ def _tiles(work: Path) -> dict[str, Any]:
 
     raster = work / "bands.tif"
     if not raster.exists():
-        test_raster(raster)
+        sample_raster(raster)
     index = "index.parquet" if importlib.util.find_spec("pyarrow") else "index.gpkg"
     req = TilesRequest(raster=raster, out_dir=work / "tiles", size=32, overlap=8, index_name=index)
     summary = run(req)
