@@ -204,3 +204,17 @@ def test_cli_refuses_bad_input_with_exit_2_and_writes_nothing(
     )
     assert res.exit_code == 2 and ".parquet" in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lattice.gpkg"]
+
+
+def test_a_missing_library_is_named_before_any_work(
+    lattice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "esda" else real(name, *a)
+    )
+    res = CliRunner().invoke(cli, ["run", "moran", str(lattice), "--column", "v"])
+    assert res.exit_code == 2
+    assert "needs esda" in res.output and "--profile analysis" in res.output

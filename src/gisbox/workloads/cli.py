@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.inputs import Progress, vector_format, write_json, write_layer
+from gisbox.workloads.inputs import Progress, require, vector_format, write_json, write_layer
+
+NEEDS = {  # what each workload imports, checked before any work
+    "moran": ("numpy", "geopandas", "libpysal", "esda"),
+    "gistar": ("numpy", "geopandas", "libpysal", "esda"),
+    "chunked": ("numpy", "rasterio"),
+    "tiles": ("numpy", "rasterio", "geopandas"),
+}
 
 
 def _bands(text: str) -> tuple[int, ...]:
@@ -101,6 +108,7 @@ def _progress(label: str, forced: bool) -> Progress:
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
+    require(args.workload, *NEEDS[args.workload])
     if args.workload in ("moran", "gistar"):
         from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
 

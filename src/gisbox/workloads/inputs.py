@@ -18,6 +18,20 @@ from typing import Any
 
 from gisbox.workloads import WorkloadInputError
 
+
+def require(workload: str, *modules: str) -> None:
+    """Refuse clearly, before any work, when the stack lacks what `workload` needs."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise WorkloadInputError(
+            f"gisbox run {workload} needs {', '.join(missing)}, not installed in this environment",
+            "use the analysis profile (gisbox init --profile analysis), or add them to "
+            "[python] packages in gisbox.toml; on a host: pip install 'gisbox[workloads]'",
+        )
+
+
 VECTOR_OUTPUTS = {".parquet": "GeoParquet", ".geoparquet": "GeoParquet", ".gpkg": "GeoPackage"}
 
 
