@@ -80,6 +80,7 @@ def build_image(
     ca_cert: Path | None = None,
     netrc: Path | None = None,
     no_cache: bool = False,
+    workloads: bool = False,
     on_line: Callable[[str], None] = lambda _l: None,
     on_step: Callable[[str], None] = lambda _s: None,
 ) -> BuildReport:
@@ -125,8 +126,12 @@ def build_image(
 
     on_step("running `gisbox healthcheck` inside the image as its non-root user")
     verify(engine, spec, report)
-    on_step("running `gisbox check` inside the image; keeping its fingerprint")
-    fingerprint(engine, spec, report, project / SUPPORT_DIR / FINGERPRINT_FILE)
+    on_step(
+        "running `gisbox check"
+        + (" --workloads" if workloads else "")
+        + "` inside the image; keeping its fingerprint"
+    )
+    fingerprint(engine, spec, report, project / SUPPORT_DIR / FINGERPRINT_FILE, workloads)
     return report
 
 
@@ -140,9 +145,12 @@ def _gisbox_in_image(
     )
 
 
-def fingerprint(engine: Engine, spec: Spec, report: BuildReport, dest: Path) -> None:
+def fingerprint(
+    engine: Engine, spec: Spec, report: BuildReport, dest: Path, workloads: bool = False
+) -> None:
     """Run the full suite in the image, write the fingerprint beside it, label its digest."""
-    res = _gisbox_in_image(engine, spec, report.image_id, "check", "--json", "-")
+    extra = ["--workloads"] if workloads else []
+    res = _gisbox_in_image(engine, spec, report.image_id, "check", *extra, "--json", "-")
     try:
         fp = json.loads(res.stdout)
     except json.JSONDecodeError:

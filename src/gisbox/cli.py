@@ -113,10 +113,20 @@ def dockerfile(project: Path) -> None:
     help="netrc with private-index credentials (a BuildKit secret).",
 )
 @click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
+@click.option(
+    "--workloads",
+    is_flag=True,
+    help="Also run the spatial workloads in the image; their numbers join the fingerprint.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def build(
-    project: Path, ca_cert: Path | None, netrc: Path | None, no_cache: bool, as_json: bool
+    project: Path,
+    ca_cert: Path | None,
+    netrc: Path | None,
+    no_cache: bool,
+    workloads: bool,
+    as_json: bool,
 ) -> None:
     """Render, build with BuildKit, verify inside the image, report."""
     from gisbox.build import build_image
@@ -131,6 +141,7 @@ def build(
             ca_cert=ca_cert,
             netrc=netrc,
             no_cache=no_cache,
+            workloads=workloads,
             on_line=on_line,
             on_step=on_step,
         )

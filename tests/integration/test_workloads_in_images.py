@@ -43,7 +43,7 @@ def analysis_image(
     spec.write_text(spec.read_text().replace('name = "gisbox/', 'name = "gisbox-test/'))
     res = gisbox("lock", "-C", str(project))
     assert res.returncode == 0, res.stderr
-    res = gisbox("build", "--json", "-C", str(project))
+    res = gisbox("build", "--workloads", "--json", "-C", str(project))
     assert res.returncode == 0, res.stderr[-3000:]
     report = json.loads(res.stdout)
     yield Built(project=project, report=report, marker=b"", tag=report["tag"])
@@ -151,6 +151,9 @@ def test_check_workloads_fingerprints_agree(
     host = json.loads(out.read_text())
     assert {w["status"] for w in image["workloads"].values()} == {"ok"}
     assert image["workloads"] == host["workloads"]
+    # `gisbox build --workloads` kept the same numbers in the build's fingerprint
+    built = json.loads((analysis_image.project / ".gisbox/fingerprint.json").read_text())
+    assert built["workloads"] == image["workloads"]
     assert [d for d in compare(image, host) if d.kind == "workload"] == []
 
 
