@@ -51,6 +51,28 @@ def test_healthcheck_passes_inside(engine: Engine, minimal_image: Built) -> None
     assert (res.returncode, res.stdout.strip(), res.stderr) == (0, "healthy", "")
 
 
+def test_the_stack_loads_from_bytecode_and_unused_stdlib_has_none(
+    engine: Engine, minimal_image: Built
+) -> None:
+    """bytecode = "imported": no module the healthcheck or the check imports is compiled at
+    start-up (the environment is read-only), and the standard library keeps bytecode only
+    for what the stack imports (Debian compiles all of it)."""
+    script = (
+        "python -v /usr/local/bin/gisbox check --quiet 2>&1 | grep 'code object from'"
+        " | grep -v '[.]pyc' ; echo ---;"
+        " ls /usr/lib/python3.11/__pycache__ | grep -c . ;"
+        " ls /usr/lib/python3.11/__pycache__/json.* /usr/lib/python3.11/json/__pycache__ 2>&1;"
+        " ls /usr/lib/python3.11/__pycache__ | grep -E '^(tabnanny|mailbox|imaplib)[.]' ; true"
+    )
+    res = docker(engine, "run", "--rm", minimal_image.tag, "sh", "-c", script)
+    compiled_from_source, listing = res.stdout.split("---\n")
+    assert compiled_from_source.strip() == ""
+    count, rest = listing.split("\n", 1)
+    assert 30 < int(count) < 130  # Debian compiles all 171 top-level modules
+    assert "__init__.cpython-311.pyc" in rest  # json: imported by the stack
+    assert "tabnanny" not in rest and "mailbox" not in rest and "imaplib" not in rest
+
+
 def test_broken_proj_data_makes_the_healthcheck_fail(engine: Engine, minimal_image: Built) -> None:
     res = docker(
         engine,

@@ -164,3 +164,24 @@ def test_in_image_package_imports_only_stdlib_and_the_stack(rendered: Path) -> N
             )
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path}: imports {name}"
+
+
+@pytest.mark.parametrize("mode", ["imported", "all", "none"])
+def test_bytecode_modes(project: Path, mode: str, hadolint: str) -> None:
+    """imported: the stdlib keeps bytecode only for what the build-time check imported;
+    all: Debian's bytecode for the whole stdlib; none: no stdlib bytecode at all."""
+    spec = project / "gisbox.toml"
+    spec.write_text(spec.read_text().replace('bytecode = "imported"', f'bytecode = "{mode}"'))
+    assert CliRunner().invoke(cli, ["dockerfile", "-C", str(project)]).exit_code == 0
+    text = dockerfile(project)
+    removes = "find /usr/lib/python3.11 -name __pycache__ -prune -exec rm -rf {} +" in text
+    keeps_imported = "COPY --from=builder /opt/stdlib-bytecode/ /" in text
+    assert (removes, keeps_imported) == {
+        "imported": (True, True),
+        "all": (False, False),
+        "none": (True, False),
+    }[mode]
+    assert ("compileall -q -j 0" in text) == (mode == "all")
+    assert ("PYTHONDONTWRITEBYTECODE=1 PYTHONPATH" in text) == (mode == "none")
+    res = subprocess.run([hadolint, str(project / "Dockerfile")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
