@@ -168,7 +168,8 @@ def _write_runtime(dest: Path) -> None:
     pkg = dest / "gisbox"
     pkg.mkdir(parents=True)
     root = resources.files("gisbox")
-    (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
+    for module in ("__init__.py", "errors.py"):  # errors: stdlib-only, used by workloads
+        (pkg / module).write_text(root.joinpath(module).read_text(encoding="utf-8"))
     # service: used only by `gisbox serve`; workloads: `gisbox run` and `check --workloads`
     for sub in ("runtime", "service", "workloads"):
         (pkg / sub).mkdir(exist_ok=True)

@@ -10,14 +10,8 @@ deterministic versions that `gisbox check --workloads` fingerprints
 
 from __future__ import annotations
 
+from gisbox.errors import SpecError
 
-class WorkloadInputError(ValueError):
-    """Bad input to a workload: names the file or option and says how to fix it."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
+class WorkloadInputError(SpecError):
+    """Bad input to a workload (exit code 2): names the file or option and the fix."""
