@@ -167,3 +167,20 @@ def test_bad_input_in_the_image_is_a_clear_error(
     )  # fmt: skip
     assert res.returncode == 2
     assert "geographic" in res.stderr and "--to-crs EPSG:32633" in res.stderr
+
+
+def test_minimal_images_run_what_their_stack_allows(
+    engine: Engine, minimal_image: Built, data: Path
+) -> None:
+    """minimal has rasterio and geopandas but no libpysal, esda or pyarrow."""
+    run = ["run", "--rm", "-v", f"{data}:/data", minimal_image.tag, "gisbox", "run"]
+    res = docker(engine, *run, "chunked", "ndvi", "/data/bands.tif", "--out", "/data/image/m.tif")
+    assert res.returncode == 0, res.stderr
+    res = docker(engine, *run, "moran", "/data/lattice.gpkg", "--column", "value")
+    assert res.returncode == 2 and "needs libpysal, esda" in res.stderr
+    assert "--profile analysis" in res.stderr
+    tiles = [*run, "tiles", "/data/bands.tif", "--out", "/data/image/mt", "--size", "64"]
+    res = docker(engine, *tiles)
+    assert res.returncode == 2 and "needs pyarrow" in res.stderr
+    res = docker(engine, *tiles, "--index", "index.gpkg")
+    assert res.returncode == 0 and (data / "image/mt/index.gpkg").exists()

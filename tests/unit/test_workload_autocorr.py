@@ -218,3 +218,17 @@ def test_a_missing_library_is_named_before_any_work(
     res = CliRunner().invoke(cli, ["run", "moran", str(lattice), "--column", "v"])
     assert res.exit_code == 2
     assert "needs esda" in res.output and "--profile analysis" in res.output
+
+
+def test_islands_are_counted_and_reported_on_stderr(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 1000, (30, 2)) + np.array([X0, Y0])
+    xy[0] = (X0 + 10000, Y0 + 10000)  # far from everything
+    path = tmp_path / "points.gpkg"
+    gdf = gpd.GeoDataFrame({"v": rng.uniform(1, 10, 30)}, geometry=[Point(p) for p in xy])
+    gdf.set_crs("EPSG:32633").to_file(path)
+    args = ["run", "moran", str(path), "--column", "v", "--weights", "distance"]
+    res = CliRunner().invoke(cli, [*args, "--threshold", "300", "--json"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["weights"]["islands"] == 1  # stdout stays pure JSON
+    assert "1 feature(s) have no neighbours" in res.stderr

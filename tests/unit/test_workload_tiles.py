@@ -181,3 +181,20 @@ def test_cli_tiles(raster: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2 and "--overwrite" in res.output
     assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_geoparquet_without_pyarrow_is_refused_before_any_work(
+    raster: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a)
+    )
+    out = tmp_path / "tiles"
+    with pytest.raises(WorkloadInputError, match="needs pyarrow") as exc:
+        run(TilesRequest(raster=raster, out_dir=out, size=64))
+    assert "index.gpkg" in str(exc.value) or ".gpkg" in str(exc.value)
+    assert not out.exists()
+    assert run(TilesRequest(raster=raster, out_dir=out, size=64, index_name="index.gpkg"))["tiles"]

@@ -59,7 +59,8 @@ def build_weights(gdf: Any, weights: Weights, path: Path) -> Any:
         raise WorkloadInputError(f"{path}: {n} feature(s); the statistics need at least 3")
     polygonal = bool(gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # islands are reported in the summary instead
+        # islands are counted in the summary (libpysal would print them on stdout)
+        warnings.simplefilter("ignore")
         if weights.scheme in ("queen", "rook"):
             if not polygonal:
                 raise WorkloadInputError(
@@ -68,19 +69,19 @@ def build_weights(gdf: Any, weights: Weights, path: Path) -> Any:
                     "pass --weights knn or --weights distance for points and lines",
                 )
             cls = lw.Queen if weights.scheme == "queen" else lw.Rook
-            return cls.from_dataframe(gdf, use_index=False)
+            return cls.from_dataframe(gdf, use_index=False, silence_warnings=True)
         if weights.scheme == "knn":
             if not 1 <= weights.k < n:
                 raise WorkloadInputError(
                     f"--k {weights.k}: must be between 1 and the feature count minus one ({n - 1})"
                 )
-            return lw.KNN.from_dataframe(gdf, k=weights.k, use_index=False)
+            return lw.KNN.from_dataframe(gdf, k=weights.k, use_index=False, silence_warnings=True)
         if weights.threshold is None or weights.threshold <= 0:
             raise WorkloadInputError(
                 "--weights distance needs --threshold METRES (a positive distance)"
             )
         return lw.DistanceBand.from_dataframe(
-            gdf, threshold=weights.threshold, binary=True, use_index=False
+            gdf, threshold=weights.threshold, binary=True, use_index=False, silence_warnings=True
         )
 
 

@@ -190,6 +190,13 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    islands = summary.get("weights", {}).get("islands", 0) if isinstance(summary, dict) else 0
+    if islands:
+        print(
+            f"warning: {islands} feature(s) have no neighbours under "
+            f"{summary['weights']['scheme']}; raise --threshold or --k to include them",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(summary, indent=1, sort_keys=True))
     else:

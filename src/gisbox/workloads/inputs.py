@@ -7,6 +7,7 @@ failed run leaves nothing half-written.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -21,8 +22,6 @@ from gisbox.workloads import WorkloadInputError
 
 def require(workload: str, *modules: str) -> None:
     """Refuse clearly, before any work, when the stack lacks what `workload` needs."""
-    import importlib.util
-
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise WorkloadInputError(
@@ -128,6 +127,11 @@ def vector_format(path: Path, option: str = "--out") -> str:
         raise WorkloadInputError(
             f"{option} {path}: unknown output format {path.suffix or '(no suffix)'!r}",
             "name it .parquet (GeoParquet) or .gpkg (GeoPackage)",
+        )
+    if fmt == "GeoParquet" and importlib.util.find_spec("pyarrow") is None:
+        raise WorkloadInputError(
+            f"{option} {path}: writing GeoParquet needs pyarrow, not installed here",
+            "name it .gpkg (GeoPackage), or add pyarrow (the analysis profile has it)",
         )
     return fmt
 

@@ -229,13 +229,7 @@ def run(req: TilesRequest, progress: Progress = no_progress) -> dict[str, Any]:
 
 
 def _write_index(index: Any, path: Path) -> None:
-    if vector_format(path, "--index") == "GeoParquet":
-        try:
-            index.to_parquet(path, index=False)
-        except ImportError:
-            raise WorkloadInputError(
-                "writing the GeoParquet index needs pyarrow, which is not installed here",
-                "install pyarrow (the analysis profile has it), or pass --index index.gpkg",
-            ) from None
+    if vector_format(path, "--index") == "GeoParquet":  # pyarrow: checked in _validate
+        index.to_parquet(path, index=False)
     else:
         index.to_file(path, driver="GPKG", layer="tiles")
