@@ -3,8 +3,8 @@
 GeoTIFFs (same grid) -> pixel IoU. GeoJSON polygons -> object precision/recall/F1
 (IoU matching) and the drift of matched centroids. GeoJSON points -> drift, matched by
 the `id` property when both sides have one, else by order. GeoJSON is longitude/latitude
-(RFC 7946); IoU is computed on those coordinates (a ratio, nearly unaffected for objects
-of a few kilometres).
+(RFC 7946); polygons are projected to a Lambert azimuthal equal-area projection centred on
+them, so IoU compares true areas at any latitude.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.errors import SpecError
-from gisbox.workloads.metrics import drift, object_scores, pixel_iou
+from gisbox.workloads.metrics import drift, object_scores, pixel_iou, to_equal_area
 
 RASTER = (".tif", ".tiff")
 
@@ -80,7 +80,8 @@ def evaluate(pred: Path, truth: Path, iou_threshold: float = 0.5) -> dict[str, A
         }
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise SpecError(f"cannot evaluate geometry types {sorted(kinds)}")
-    scores = object_scores(pg, tg, iou_threshold)
+    pa, ta, back = to_equal_area(pg, tg)
+    scores = object_scores(pa, ta, iou_threshold)
     out: dict[str, Any] = {
         "kind": "polygons",
         "iou_threshold": iou_threshold,
@@ -91,7 +92,10 @@ def evaluate(pred: Path, truth: Path, iou_threshold: float = 0.5) -> dict[str, A
         "recall": scores.recall,
         "f1": scores.f1,
     }
-    if scores.matches:
-        c = [(pg[i].centroid, tg[j].centroid) for i, j, _ in scores.matches]
-        out["centroid_drift"] = drift([(a.x, a.y) for a, _ in c], [(b.x, b.y) for _, b in c])
+    if scores.matches:  # centroids of the true shapes (equal-area), back in lon/lat
+        c = [
+            (back.transform(*pa[i].centroid.coords[0]), back.transform(*ta[j].centroid.coords[0]))
+            for i, j, _ in scores.matches
+        ]
+        out["centroid_drift"] = drift([a for a, _ in c], [b for _, b in c])
     return out

@@ -118,3 +118,34 @@ def test_cli_polygons(tmp_path: Path) -> None:
     t = write_geojson(tmp_path / "t.geojson", [sq])
     out = json.loads(CliRunner().invoke(cli, ["eval", "--json", p, t]).output)
     assert out["f1"] == 1.0 and out["centroid_drift"]["max_m"] == 0.0
+
+
+def test_polygon_iou_uses_true_areas_at_high_latitude(tmp_path: Path) -> None:
+    """Truth: lon 0..1, lat 60..70. Prediction: its northern half in degrees, lat 65..70.
+    In lon/lat the IoU would be 5/10 = 0.5; on the globe a band between two latitudes has
+    area proportional to sin(north) - sin(south), so the IoU is
+    (sin 70 - sin 65) / (sin 70 - sin 60) = 0.4531 (sphere; the ellipsoid differs by < 0.3 %).
+    """
+    import math
+
+    def band(south: float, north: float) -> dict[str, Any]:
+        ring = [[0, south], [1, south], [1, north], [0, north], [0, south]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    pred = write_geojson(tmp_path / "p.geojson", [band(65, 70)])
+    truth = write_geojson(tmp_path / "t.geojson", [band(60, 70)])
+    s = math.sin
+    expected = (s(math.radians(70)) - s(math.radians(65))) / (
+        s(math.radians(70)) - s(math.radians(60))
+    )
+    res = CliRunner().invoke(cli, ["eval", "--json", "--iou", "0.45", pred, truth])
+    out = json.loads(res.output)
+    assert out["true_positives"] == 1
+    res = CliRunner().invoke(cli, ["eval", "--json", "--iou", "0.5", pred, truth])
+    assert json.loads(res.output)["true_positives"] == 0  # lon/lat IoU would say 0.5: a match
+    from shapely.geometry import shape
+
+    from gisbox.workloads.metrics import to_equal_area
+
+    [p], [t], _ = to_equal_area([shape(band(65, 70))], [shape(band(60, 70))])
+    assert p.area / t.area == pytest.approx(expected, rel=3e-3)

@@ -67,6 +67,29 @@ def object_scores(pred: list[Any], truth: list[Any], iou_threshold: float = 0.5)
     return ObjectScores(tp, fp, fn, precision, recall, f1, matches)
 
 
+def to_equal_area(lonlat: list[Any], others: list[Any]) -> tuple[list[Any], list[Any], Any]:
+    """Both lists of lon/lat shapely geometries in a Lambert azimuthal equal-area projection
+    centred on them (areas, hence IoU, are true there), edges densified to 0.01 degree first
+    (GeoJSON edges are straight in lon/lat). Also returns the transformer back to lon/lat."""
+    import shapely
+    from pyproj import CRS, Transformer
+
+    minx, miny, maxx, maxy = shapely.total_bounds(lonlat + others)
+    laea = CRS.from_proj4(
+        f"+proj=laea +lat_0={(miny + maxy) / 2} +lon_0={(minx + maxx) / 2} +datum=WGS84"
+    )
+    fwd = Transformer.from_crs("EPSG:4326", laea, always_xy=True)
+    back = Transformer.from_crs(laea, "EPSG:4326", always_xy=True)
+
+    def along(coords: Any) -> Any:
+        return np.column_stack(fwd.transform(coords[:, 0], coords[:, 1]))
+
+    def project(geoms: list[Any]) -> list[Any]:
+        return [shapely.transform(shapely.segmentize(g, 0.01), along) for g in geoms]
+
+    return project(lonlat), project(others), back
+
+
 def drift(
     pred_lonlat: list[tuple[float, float]], truth_lonlat: list[tuple[float, float]]
 ) -> dict[str, float]:
