@@ -198,3 +198,11 @@ def test_geoparquet_without_pyarrow_is_refused_before_any_work(
     assert "index.gpkg" in str(exc.value) or ".gpkg" in str(exc.value)
     assert not out.exists()
     assert run(TilesRequest(raster=raster, out_dir=out, size=64, index_name="index.gpkg"))["tiles"]
+
+
+def test_the_output_directory_has_ordinary_permissions(raster: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tiles"
+    run(TilesRequest(raster=raster, out_dir=out, size=64))
+    ordinary = tmp_path / "ordinary"
+    ordinary.mkdir()
+    assert out.stat().st_mode == ordinary.stat().st_mode  # not a temp dir's 0700

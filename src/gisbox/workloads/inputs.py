@@ -177,6 +177,9 @@ def staged_dir(path: Path, overwrite: bool) -> Iterator[Path]:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would hide the results from other users
     try:
         yield tmp
         if path.exists():
