@@ -68,9 +68,12 @@ def _autocorr(work: Path) -> dict[str, Any]:
     from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
 
     layer = sample_lattice(work / "lattice.gpkg")
-    req = AutocorrRequest(path=layer, column="value", weights=Weights(scheme="queen"))
-    moran, _ = run("moran", AutocorrRequest(**{**req.__dict__, "permutations": 99}))
-    gi, out = run("gistar", AutocorrRequest(**{**req.__dict__, "permutations": 99}))
+    # queen contiguity: a regular lattice has no ties to break (knn would have some)
+    req = AutocorrRequest(
+        path=layer, column="value", weights=Weights(scheme="queen"), permutations=99
+    )
+    moran, _ = run("moran", req)
+    gi, out = run("gistar", req)
     return {
         "moran.I": _probe([moran["I"]]),
         "moran.z_norm": _probe([moran["z_norm"]]),
