@@ -22,6 +22,11 @@ project_option = click.option(
     show_default=True,
     help="The project directory (holds gisbox.toml).",
 )
+workloads_option = click.option(
+    "--workloads",
+    is_flag=True,
+    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
+)
 
 
 def handle_errors(func: F) -> F:
@@ -113,11 +118,7 @@ def dockerfile(project: Path) -> None:
     help="netrc with private-index credentials (a BuildKit secret).",
 )
 @click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
-@click.option(
-    "--workloads",
-    is_flag=True,
-    help="Also run the spatial workloads in the image; their numbers join the fingerprint.",
-)
+@workloads_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def build(
@@ -212,11 +213,7 @@ def base(project: Path, mirror: str | None, tag: str | None) -> None:
     "--json", "json_to", metavar="FILE", help="Write the fingerprint to FILE (- for stdout)."
 )
 @click.option("--accuracy", is_flag=True, help="A ballpark-only datum shift is an error.")
-@click.option(
-    "--workloads",
-    is_flag=True,
-    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
-)
+@workloads_option
 @click.option("--quiet", "-q", is_flag=True, help="No report on stdout.")
 def check(json_to: str | None, accuracy: bool, workloads: bool, quiet: bool) -> None:
     """Run the verification suite in this Python environment; write the fingerprint."""

@@ -168,7 +168,8 @@ def _write_runtime(dest: Path) -> None:
     pkg = dest / "gisbox"
     pkg.mkdir(parents=True)
     root = resources.files("gisbox")
-    for module in ("__init__.py", "errors.py"):  # errors: stdlib-only, used by workloads
+    # errors, atomic: stdlib-only modules the workloads use
+    for module in ("__init__.py", "errors.py", "atomic.py"):
         (pkg / module).write_text(root.joinpath(module).read_text(encoding="utf-8"))
     # service: used only by `gisbox serve`; workloads: `gisbox run` and `check --workloads`
     for sub in ("runtime", "service", "workloads"):

@@ -75,6 +75,16 @@ def docker(engine: Engine, *args: str, timeout: float = 300) -> subprocess.Compl
     return engine.run(*args, check=False, timeout=timeout)
 
 
+def lock_and_build(project: Path, *build_args: str, timeout: float = 1800) -> dict[str, Any]:
+    """`gisbox lock` then `gisbox build --json ARGS` with the real CLI; the build report."""
+    res = gisbox("lock", "-C", str(project))
+    assert res.returncode == 0, res.stderr
+    res = gisbox("build", "--json", *build_args, "-C", str(project), timeout=timeout)
+    assert res.returncode == 0, res.stderr[-3000:]
+    report: dict[str, Any] = json.loads(res.stdout)
+    return report
+
+
 @pytest.fixture(scope="session")
 def minimal_image(
     engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
@@ -83,17 +93,13 @@ def minimal_image(
     project = tmp_path_factory.mktemp("minimal")
     assert gisbox("init", "--profile", "minimal", "-C", str(project)).returncode == 0
     add_app(project, "print('hello from the app')", name_prefix="gisbox-test")
-    res = gisbox("lock", "-C", str(project))
-    assert res.returncode == 0, res.stderr
     # The host's bundle (it may hold a TLS-intercepting proxy's CA) plus a unique marker
     # line; OpenSSL and rustls skip text between certificates.
     host_bundle, _ = find_ca_bundle(None)
     marker = f"# gisbox-ca-marker-{uuid.uuid4().hex}".encode()
     bundle = project.parent / "ca-with-marker.pem"
     bundle.write_bytes((host_bundle.read_bytes() if host_bundle else b"") + b"\n" + marker + b"\n")
-    res = gisbox("build", "--json", "--ca-cert", str(bundle), "-C", str(project))
-    assert res.returncode == 0, res.stderr[-3000:]
-    report = json.loads(res.stdout)
+    report = lock_and_build(project, "--ca-cert", str(bundle))
     yield Built(project=project, report=report, marker=marker, tag=report["tag"])
 
 

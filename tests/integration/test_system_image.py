@@ -12,7 +12,7 @@ import pytest
 from gisbox.engine import Engine
 
 from ..conftest import add_app
-from .conftest import Built, docker, gisbox
+from .conftest import Built, docker, gisbox, lock_and_build
 
 pytestmark = pytest.mark.docker
 
@@ -33,11 +33,8 @@ def system_image(
         .replace('  "pystac-client>=0.8",', '  "pystac-client>=0.8",\n  "gdal",')
         .replace("os_packages = []", 'os_packages = ["gdal-bin", "proj-bin"]')
     )
-    res = gisbox("lock", "-C", str(project))
-    assert res.returncode == 0, res.stderr
-    res = gisbox("build", "--json", "-C", str(project), timeout=3000)
-    assert res.returncode == 0, res.stderr[-3000:]
-    yield Built(project=project, report=json.loads(res.stdout), marker=b"", tag="")
+    report = lock_and_build(project, timeout=3000)
+    yield Built(project=project, report=report, marker=b"", tag="")
 
 
 def fingerprint(built: Built) -> dict[str, Any]:

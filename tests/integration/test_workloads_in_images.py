@@ -24,7 +24,7 @@ from gisbox.diff import compare
 from gisbox.engine import Engine
 from gisbox.workloads.selftest import sample_lattice, sample_raster
 
-from .conftest import Built, docker, gisbox, in_image_gisbox, venv_from_lock
+from .conftest import Built, docker, gisbox, in_image_gisbox, lock_and_build, venv_from_lock
 
 pytestmark = pytest.mark.docker
 
@@ -41,11 +41,7 @@ def analysis_image(
     assert gisbox("init", "--profile", "analysis", "-C", str(project)).returncode == 0
     spec = project / "gisbox.toml"
     spec.write_text(spec.read_text().replace('name = "gisbox/', 'name = "gisbox-test/'))
-    res = gisbox("lock", "-C", str(project))
-    assert res.returncode == 0, res.stderr
-    res = gisbox("build", "--workloads", "--json", "-C", str(project))
-    assert res.returncode == 0, res.stderr[-3000:]
-    report = json.loads(res.stdout)
+    report = lock_and_build(project, "--workloads")
     yield Built(project=project, report=report, marker=b"", tag=report["tag"])
 
 

@@ -19,13 +19,6 @@ from typing import Any
 from gisbox.workloads import WorkloadInputError
 from gisbox.workloads.inputs import Progress, require, vector_format, write_json, write_layer
 
-NEEDS = {  # what each workload imports, checked before any work
-    "moran": ("numpy", "geopandas", "libpysal", "esda"),
-    "gistar": ("numpy", "geopandas", "libpysal", "esda"),
-    "chunked": ("numpy", "rasterio"),
-    "tiles": ("numpy", "rasterio", "geopandas"),
-}
-
 
 def _bands(text: str) -> tuple[int, ...]:
     try:
@@ -108,7 +101,7 @@ def _progress(label: str, forced: bool) -> Progress:
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
-    require(args.workload, *NEEDS[args.workload])
+    require(args.workload)
     if args.workload in ("moran", "gistar"):
         from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
 
@@ -190,7 +183,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
-    islands = summary.get("weights", {}).get("islands", 0) if isinstance(summary, dict) else 0
+    islands = summary.get("weights", {}).get("islands", 0)
     if islands:
         print(
             f"warning: {islands} feature(s) have no neighbours under "

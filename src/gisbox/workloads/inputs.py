@@ -17,15 +17,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gisbox.atomic import write_text_atomic
 from gisbox.workloads import WorkloadInputError
 
+NEEDS = {  # what each workload imports; checked before any work
+    "moran": ("numpy", "geopandas", "libpysal", "esda"),
+    "gistar": ("numpy", "geopandas", "libpysal", "esda"),
+    "chunked": ("numpy", "rasterio"),
+    "tiles": ("numpy", "rasterio", "geopandas"),
+    "metrics": ("numpy", "shapely", "pyproj"),
+}
 
-def require(workload: str, *modules: str) -> None:
+
+def missing(*modules: str) -> list[str]:
+    """The modules not installed in this environment (found without importing them)."""
+    return [m for m in modules if importlib.util.find_spec(m) is None]
+
+
+def require(workload: str) -> None:
     """Refuse clearly, before any work, when the stack lacks what `workload` needs."""
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
-    if missing:
+    absent = missing(*NEEDS[workload])
+    if absent:
         raise WorkloadInputError(
-            f"gisbox run {workload} needs {', '.join(missing)}, not installed in this environment",
+            f"gisbox run {workload} needs {', '.join(absent)}, not installed in this environment",
             "use the analysis profile (gisbox init --profile analysis), or add them to "
             "[python] packages in gisbox.toml; on a host: pip install 'gisbox[workloads]'",
         )
@@ -147,8 +161,7 @@ def write_layer(gdf: Any, path: Path) -> None:
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    with staged_file(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 @contextmanager

@@ -11,10 +11,11 @@ are absent reports `{"status": "unavailable", "reason": ...}` instead.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from gisbox.workloads.inputs import NEEDS, missing
 
 LATTICE = 8  # 8 x 8 polygons
 ORIGIN = (500000.0, 4000000.0)  # UTM 33N metres
@@ -27,7 +28,7 @@ def _probe(values: list[float], tolerance: float = STAT_TOLERANCE, unit: str = "
 
 
 def _missing(*modules: str) -> str | None:
-    absent = [m for m in modules if importlib.util.find_spec(m) is None]
+    absent = missing(*modules)
     return f"not installed here: {', '.join(absent)}" if absent else None
 
 
@@ -119,12 +120,13 @@ def _tiles(work: Path) -> dict[str, Any]:
     raster = work / "bands.tif"
     if not raster.exists():
         sample_raster(raster)
-    index = "index.parquet" if importlib.util.find_spec("pyarrow") else "index.gpkg"
+    index = "index.gpkg" if missing("pyarrow") else "index.parquet"
     req = TilesRequest(raster=raster, out_dir=work / "tiles", size=32, overlap=8, index_name=index)
     summary = run(req)
     digest = hashlib.sha256()
     exact = True
     with rasterio.open(raster) as src:
+        pixels = src.read()
         for path in sorted((req.out_dir / "images").iterdir()):
             with rasterio.open(path) as tile:
                 data = tile.read()
@@ -134,7 +136,7 @@ def _tiles(work: Path) -> dict[str, Any]:
                 x, y = xy(tile.transform, np.arange(32).repeat(32), np.tile(np.arange(32), 32))
                 rows, cols = (np.asarray(a) for a in rowcol(src.transform, x, y))
                 inside = (rows < src.height) & (cols < src.width)
-                source = src.read()[:, rows[inside], cols[inside]]
+                source = pixels[:, rows[inside], cols[inside]]
                 exact &= bool((data.reshape(src.count, -1)[:, inside] == source).all())
     return {
         "tiles.count": [summary["tiles"], summary["skipped_empty"]],
@@ -164,10 +166,10 @@ def _metrics(work: Path) -> dict[str, Any]:
 
 
 WORKLOADS: dict[str, tuple[tuple[str, ...], Callable[[Path], dict[str, Any]]]] = {
-    "autocorr": (("numpy", "geopandas", "libpysal", "esda"), _autocorr),
-    "chunked": (("numpy", "rasterio"), _chunked),
-    "tiles": (("numpy", "rasterio", "geopandas"), _tiles),
-    "metrics": (("numpy", "shapely", "pyproj"), _metrics),
+    "autocorr": (NEEDS["moran"], _autocorr),
+    "chunked": (NEEDS["chunked"], _chunked),
+    "tiles": (NEEDS["tiles"], _tiles),
+    "metrics": (NEEDS["metrics"], _metrics),
 }
 
 

@@ -87,6 +87,7 @@ def _validate(req: TilesRequest, src: Any) -> None:
 def _labels(req: TilesRequest, crs: Any) -> tuple[Any, Any]:
     """(label layer in the raster's CRS, burn values) or (None, None)."""
     import numpy as np
+    import pandas as pd
 
     if req.labels is None:
         return None, None
@@ -96,7 +97,7 @@ def _labels(req: TilesRequest, crs: Any) -> tuple[Any, Any]:
     if req.label_column not in gdf.columns:
         raise WorkloadInputError(f"{req.labels}: no column {req.label_column!r}")
     values = gdf[req.label_column]
-    if not str(values.dtype).startswith(("int", "uint", "Int", "UInt")) or values.isna().any():
+    if not pd.api.types.is_integer_dtype(values) or values.isna().any():
         raise WorkloadInputError(
             f"{req.labels}: --label-column {req.label_column!r} must hold integers "
             f"(it is {values.dtype})"
