@@ -24,9 +24,26 @@ from gisbox.lock import LOCK_FILE, Lock, requirements_for
 from gisbox.spec import Spec
 
 SUPPORT_DIR = ".gisbox"
-# Parts of the Python standard library no production service imports.
-STDLIB_EXCLUDES = ("test", "lib2to3", "pydoc_data", "turtledemo", "idlelib", "ensurepip")
-BUILDER_HELPERS = ("bootstrap_uv.py", "strip_safely.py")  # stdlib-only scripts run in the builder
+# Parts of the Python standard library no production service imports (CPython's own test
+# suite's extension modules included; shell globs, relative to the stdlib directory).
+STDLIB_EXCLUDES = (
+    "test",
+    "lib2to3",
+    "pydoc_data",
+    "turtledemo",
+    "idlelib",
+    "ensurepip",
+    "lib-dynload/_test*",
+    "lib-dynload/_ctypes_test*",
+    "lib-dynload/_xxtestfuzz*",
+    "lib-dynload/xxlimited*",
+)
+# Extension modules that packages' own builds tag as tests-only (NumPy's meson.build:
+# `install_tag: 'tests'`), like the tests directories removed beside them. Shell globs in
+# site-packages.
+TEST_ONLY_MODULES = ("numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so")
+# stdlib-only scripts run in the builder (stdlib_zip.py also in the runtime stage)
+BUILDER_HELPERS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
 LAUNCHER = """#!/opt/venv/bin/python
 # gisbox's in-image command (standard library + the stack only).
 import sys
@@ -122,6 +139,9 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         index_args=index_args,
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
+        stdlib=spec.image.stdlib,
+        builder_helpers=BUILDER_HELPERS,
+        test_modules=TEST_ONLY_MODULES,
         ppa=family if family.ppa else None,
         ppa_source=family.ppa_source("${VERSION_CODENAME}") if family.ppa else "",
         keyring=UBUNTUGIS_KEYRING,
@@ -147,7 +167,7 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
         service=spec.service if spec.service.enabled else None,
     )
     dockerignore = env.get_template("dockerignore.j2").render(
-        app_sources=[f.rstrip("/") for f in spec.app.files]
+        app_sources=[f.rstrip("/") for f in spec.app.files], builder_helpers=BUILDER_HELPERS
     )
     return Rendered(
         dockerfile=dockerfile,

@@ -58,6 +58,7 @@ class ImageSpec(_Frozen):
     os_packages: StrTuple = ()  # extra OS packages for the runtime, e.g. gdal-bin, proj-bin
     strip: bool = True
     bytecode: Literal["imported", "all", "none"] = "imported"
+    stdlib: Literal["zip", "files"] = "zip"  # the stdlib's sources in python3XY.zip, or as is
 
     @field_validator("name", "base")
     @classmethod

@@ -51,26 +51,68 @@ def test_healthcheck_passes_inside(engine: Engine, minimal_image: Built) -> None
     assert (res.returncode, res.stdout.strip(), res.stderr) == (0, "healthy", "")
 
 
-def test_the_stack_loads_from_bytecode_and_unused_stdlib_has_none(
+STDLIB_PROBE = """
+import runpy, sys, zipfile
+sys.argv = ["gisbox", "check", "--quiet"]
+try:
+    runpy.run_path("/usr/local/bin/gisbox", run_name="__main__")
+except SystemExit:
+    pass
+archive = "/usr/lib/python311.zip"
+files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+zipped = [f for f in files if f.startswith(archive + "/")]
+print(len(zipped), sorted(f for f in zipped if not f.endswith(".pyc")))
+entries = zipfile.ZipFile(archive).namelist()
+print(sum(e.endswith(".pyc") for e in entries), sum(e.endswith(".py") for e in entries))
+print(" ".join(e for e in entries if e in ("json/__init__.pyc", "tabnanny.pyc", "mailbox.pyc")))
+"""
+
+
+def test_the_stack_loads_from_bytecode_and_the_stdlib_from_its_archive(
     engine: Engine, minimal_image: Built
 ) -> None:
-    """bytecode = "imported": no module the healthcheck or the check imports is compiled at
-    start-up (the environment is read-only), and the standard library keeps bytecode only
-    for what the stack imports (Debian compiles all of it)."""
-    script = (
+    """bytecode = "imported", stdlib = "zip": no module the check imports is compiled at
+    start-up (the environment is read-only; zipimport never writes bytecode); the stdlib's
+    sources are in python311.zip, with bytecode only for what the stack imports."""
+    from_source = (
         "python -v /usr/local/bin/gisbox check --quiet 2>&1 | grep 'code object from'"
-        " | grep -v '[.]pyc' ; echo ---;"
-        " ls /usr/lib/python3.11/__pycache__ | grep -c . ;"
-        " ls /usr/lib/python3.11/__pycache__/json.* /usr/lib/python3.11/json/__pycache__ 2>&1;"
-        " ls /usr/lib/python3.11/__pycache__ | grep -E '^(tabnanny|mailbox|imaplib)[.]' ; true"
+        " | grep -v '[.]pyc'; echo ---;"
+        " find /usr/lib/python3.11 -name '*.py' -type f | head -3;"
+        " find /usr/lib/python3.11 -name '*.pyc' -printf '%P\\n'"
     )
-    res = docker(engine, "run", "--rm", minimal_image.tag, "sh", "-c", script)
-    compiled_from_source, listing = res.stdout.split("---\n")
+    res = docker(engine, "run", "--rm", minimal_image.tag, "sh", "-c", from_source)
+    compiled_from_source, stdlib_files = res.stdout.split("---\n")
     assert compiled_from_source.strip() == ""
-    count, rest = listing.split("\n", 1)
-    assert 30 < int(count) < 130  # Debian compiles all 171 top-level modules
-    assert "__init__.cpython-311.pyc" in rest  # json: imported by the stack
-    assert "tabnanny" not in rest and "mailbox" not in rest and "imaplib" not in rest
+    # on disk: no stdlib source; bytecode only for Debian's sitecustomize (a link to /etc)
+    assert stdlib_files.split() == ["__pycache__/sitecustomize.cpython-311.pyc"]
+    res = docker(engine, "run", "--rm", minimal_image.tag, "python", "-c", STDLIB_PROBE)
+    assert res.returncode == 0, res.stderr
+    loaded, counts, present = res.stdout.splitlines()
+    n_loaded, not_compiled = loaded.split(" ", 1)
+    assert int(n_loaded) > 100 and not_compiled == "[]"  # every archived module from bytecode
+    n_pyc, n_py = map(int, counts.split())
+    assert 100 < n_pyc < n_py / 2 and n_py > 400  # Debian's stdlib has ~510 modules
+    assert present.split() == ["json/__init__.pyc"]  # imported by the stack; the others not
+
+
+def test_an_apt_update_of_the_stdlib_turns_the_archive_back_into_files(
+    engine: Engine, minimal_image: Built
+) -> None:
+    """Images built FROM this one may upgrade Python's packages: the archive must not go on
+    shadowing the new sources with the old ones (apt's Post-Invoke hook restores files)."""
+    script = (
+        "apt-get update -qq >/dev/null 2>&1 || exit 7;"
+        " apt-get install -y -qq --reinstall libpython3.11-stdlib >/dev/null 2>&1 || exit 8;"
+        " ls /usr/lib/python311.zip /etc/apt/apt.conf.d/90gisbox-stdlib-zip 2>/dev/null;"
+        ' python -c "import json, os; print(json.__file__, os.__file__)";'
+        " gisbox healthcheck"
+    )
+    res = docker(engine, "run", "--rm", "-u", "0", minimal_image.tag, "sh", "-c", script)
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == [
+        "/usr/lib/python3.11/json/__init__.py /usr/lib/python3.11/os.py",
+        "healthy",
+    ]
 
 
 def test_broken_proj_data_makes_the_healthcheck_fail(engine: Engine, minimal_image: Built) -> None:
@@ -118,6 +160,25 @@ def test_runtime_has_no_build_tools(engine: Engine, minimal_image: Built) -> Non
     res = docker(engine, "run", "--rm", "--user", "0", minimal_image.tag, "sh", "-c", script)
     found = [ln for ln in res.stdout.splitlines() if ln.startswith("FOUND") and "apt-get" not in ln]
     assert found == [] and "/tests" not in res.stdout
+
+
+def test_environment_shares_identical_files_and_drops_test_only_modules(
+    engine: Engine, minimal_image: Built
+) -> None:
+    """rasterio and pyogrio each ship GDAL data; identical files are stored once (hard
+    links), and NumPy's tests-only extension modules are gone while NumPy still works."""
+    site = "/opt/venv/lib/python3.11/site-packages"
+    script = (
+        f"stat -c %i {site}/rasterio/gdal_data/ecw_cs.wkt {site}/pyogrio/gdal_data/ecw_cs.wkt;"
+        " find /opt/venv -type f -links +1 | wc -l;"
+        f" ls {site}/numpy/_core | grep -E '^_simd|_tests[.]';"
+        " python -c 'import numpy as np; print(np.linalg.solve([[2.0, 0], [0, 4]], [2, 8]))'"
+    )
+    res = docker(engine, "run", "--rm", minimal_image.tag, "sh", "-c", script)
+    assert res.returncode == 0, res.stderr
+    inode_a, inode_b, linked, solved = res.stdout.splitlines()
+    assert inode_a == inode_b and int(linked) > 50
+    assert solved == "[1. 2.]"
 
 
 def test_environment_is_read_only_for_the_user(engine: Engine, minimal_image: Built) -> None:

@@ -98,8 +98,12 @@ def test_ubuntu_with_ubuntugis_ppa(tmp_path: Path, hadolint: str) -> None:
     )
     assert "libgdal34=3.8.4+dfsg-1~jammy0" in python_stage and "gnupg" not in python_stage
     assert "python3.10 /tmp/gisbox/bootstrap_uv.py" in rest
+    # the runtime installs the same pinned packages (stdlib = "zip"): it needs the keyring
+    # the keys stage fetched, never the tools that fetched it
     runtime = text.split("AS runtime")[1]
-    assert "--from=keys" not in runtime and "curl" not in runtime
+    assert "COPY --from=keys /usr/share/keyrings/ubuntugis.gpg" in runtime
+    assert "libgdal34=3.8.4+dfsg-1~jammy0" in runtime
+    assert "curl" not in runtime and "gnupg" not in runtime
     lint(text, tmp_path, hadolint)
 
 

@@ -35,7 +35,12 @@ def test_multi_stage_and_no_syntax_line(rendered: Path) -> None:
 
 def test_runtime_stage_gets_only_environment_and_app(rendered: Path) -> None:
     runtime = dockerfile(rendered).split("AS runtime", 1)[1]
-    assert "apt-get" not in runtime and "uv " not in runtime and "pip" not in runtime
+    lock = read_lock(rendered / "gisbox.lock")
+    # stdlib = "zip": the runtime installs the Python runtime's pins itself, not the builder's
+    installed = re.findall(r"^ {7}(\S+=\S+) \\$", runtime, flags=re.M)
+    assert installed == lock.os_pins("runtime") and installed
+    assert not set(lock.os_pins("builder")) & set(installed)
+    assert not re.search(r"\b(uv|pip)\b", runtime)
     copies = re.findall(r"^COPY .*$", runtime, flags=re.M)
     assert "COPY --from=builder /opt/venv /opt/venv" in copies
     assert any(c.startswith("COPY --chown=10001:10001 app/ /app/app/") for c in copies)
@@ -166,21 +171,35 @@ def test_in_image_package_imports_only_stdlib_and_the_stack(rendered: Path) -> N
                 assert name.split(".")[0] in allowed, f"{path}: imports {name}"
 
 
+@pytest.mark.parametrize("stdlib", ["zip", "files"])
 @pytest.mark.parametrize("mode", ["imported", "all", "none"])
-def test_bytecode_modes(project: Path, mode: str, hadolint: str) -> None:
-    """imported: the stdlib keeps bytecode only for what the build-time check imported;
-    all: Debian's bytecode for the whole stdlib; none: no stdlib bytecode at all."""
+def test_bytecode_and_stdlib_modes(project: Path, mode: str, stdlib: str, hadolint: str) -> None:
+    """bytecode -- imported: stdlib bytecode only for what the build-time check imported; all:
+    for the whole stdlib; none: none. stdlib -- zip: the runtime stage reinstalls the pinned
+    Python and swaps its sources for the builder's archive in that same RUN; files: the
+    runtime derives from the python stage and gets the imported modules' bytecode copied."""
     spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('bytecode = "imported"', f'bytecode = "{mode}"'))
+    text = spec.read_text().replace('bytecode = "imported"', f'bytecode = "{mode}"')
+    spec.write_text(text.replace('stdlib = "zip"', f'stdlib = "{stdlib}"'))
     assert CliRunner().invoke(cli, ["dockerfile", "-C", str(project)]).exit_code == 0
     text = dockerfile(project)
-    removes = "find /usr/lib/python3.11 -name __pycache__ -prune -exec rm -rf {} +" in text
-    keeps_imported = "COPY --from=builder /opt/stdlib-bytecode/ /" in text
-    assert (removes, keeps_imported) == {
-        "imported": (True, True),
-        "all": (False, False),
-        "none": (True, False),
-    }[mode]
+    python_stage, runtime = (
+        text.split("AS python", 1)[1].split("AS builder")[0],
+        text.split("AS runtime")[1],
+    )
+    removes = "find /usr/lib/python3.11 -name __pycache__ -prune -exec rm -rf {} +" in python_stage
+    assert removes == (mode != "all")
+    copies_bytecode = "COPY --from=builder /opt/stdlib-bytecode/ /" in runtime
+    assert copies_bytecode == (stdlib == "files" and mode == "imported")
+    packs = f"stdlib_zip.py pack /opt/stdlib/stdlib.zip {mode}" in text
+    swaps = "--mount=type=bind,from=builder,source=/opt/stdlib" in runtime and (
+        "stdlib_zip.py install /tmp/gisbox-stdlib/stdlib.zip" in runtime
+    )
+    assert packs == swaps == (stdlib == "zip")
+    assert (
+        re.search(r"^FROM debian:bookworm-slim AS runtime$", text, flags=re.M) or stdlib == "files"
+    )
+    assert ("FROM python AS runtime" in text) == (stdlib == "files")
     assert ("compileall -q -j 0" in text) == (mode == "all")
     assert ("PYTHONDONTWRITEBYTECODE=1 PYTHONPATH" in text) == (mode == "none")
     res = subprocess.run([hadolint, str(project / "Dockerfile")], capture_output=True, text=True)
