@@ -162,6 +162,29 @@ def test_runtime_has_no_build_tools(engine: Engine, minimal_image: Built) -> Non
     assert found == [] and "/tests" not in res.stdout
 
 
+SHADOW_PROBE = """
+import json, subprocess, zipfile
+archive = zipfile.ZipFile("/usr/lib/python311.zip")
+with open("/usr/lib/python3.11/json/__init__.py", "wb") as fh:  # as `dpkg -i` would
+    fh.write(archive.read("json/__init__.py"))
+first = subprocess.run(["gisbox", "check", "--json", "-"], capture_output=True, text=True)
+restore = ["python", "/opt/gisbox/gisbox/runtime/stdlib_zip.py", "restore"]
+subprocess.run(restore, check=True, capture_output=True)
+second = subprocess.run(["gisbox", "check", "--quiet"], capture_output=True)
+errors = [f["id"] for f in json.loads(first.stdout)["findings"] if f["severity"] == "error"]
+print(first.returncode, second.returncode, errors)
+"""
+
+
+def test_the_check_reports_sources_the_archive_shadows(
+    engine: Engine, minimal_image: Built
+) -> None:
+    """`dpkg -i` runs no apt hook: stdlib sources written back stay shadowed by the archive,
+    which `gisbox check` reports as an error until `stdlib_zip.py restore` runs."""
+    res = docker(engine, "run", "--rm", "-u", "0", minimal_image.tag, "python", "-c", SHADOW_PROBE)
+    assert res.stdout.strip() == "1 0 ['runtime.stdlib-shadowed']", (res.stdout, res.stderr)
+
+
 def test_environment_shares_identical_files_and_drops_test_only_modules(
     engine: Engine, minimal_image: Built
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.runtime.stdlib_zip import Layout, install, pack, restore
+from gisbox.runtime.stdlib_zip import Layout, install, pack, restore, shadowed
 
 MODULE = "def answer():\n    return 42\n\n\ndef fail():\n    raise ValueError('from the archive')\n"
 
@@ -25,6 +25,9 @@ def fake_stdlib(root: Path) -> Path:
     (root / "unused.py").write_text(MODULE)
     (root / "lib-dynload").mkdir()
     (root / "lib-dynload" / "ext.py").write_text("x = 1\n")
+    # CPython's build configuration: only the builder has it (python3.11-dev)
+    (root / "config-3.11-x86_64-linux-gnu").mkdir()
+    (root / "config-3.11-x86_64-linux-gnu" / "python-config.py").write_text("x = 2\n")
     (root / "alias.py").symlink_to("used.py")  # like Debian's _sysconfigdata__linux_* alias
     etc = root.parent.parent / "etc"
     etc.mkdir()
@@ -99,9 +102,11 @@ def test_install_swaps_the_sources_for_the_archive(layout: Layout, tmp_path: Pat
     root = Path(layout.root)
     left = sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
     tag = sys.implementation.cache_tag
-    # the extension dir and the link out of the stdlib stay; that link's module is compiled
+    # the extension and build-configuration dirs and the link out of the stdlib stay; that
+    # link's module is compiled (sitecustomize is imported at every start)
     assert left == [
         f"__pycache__/sitecustomize.{tag}.pyc",
+        "config-3.11-x86_64-linux-gnu/python-config.py",
         "lib-dynload/ext.py",
         "sitecustomize.py",
     ]
@@ -125,10 +130,11 @@ def test_restore_after_a_package_update_rewrote_sources(layout: Layout, tmp_path
     built = str(tmp_path / "built.zip")
     pack(layout, built, "imported")
     install(layout, built, "/x.py")
-    assert restore(layout) is False  # nothing rewritten: the archive stays
+    assert restore(layout) is False and shadowed(layout) == []  # nothing rewritten
     assert os.path.exists(layout.archive)
     # an apt upgrade of one package writes its (newer) files back
     (Path(layout.root) / "pkg" / "core.py").write_text("value = 'updated'\n")
+    assert shadowed(layout) == ["pkg/core.py"]  # what `gisbox check` reports until restored
     assert restore(layout) is True
     root = Path(layout.root)
     assert (

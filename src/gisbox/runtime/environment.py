@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import locale
 import os
+import sys
 import tempfile
 from typing import Any
 
+from gisbox.runtime import stdlib_zip
 from gisbox.runtime.findings import Findings
 
 CA_ENV = ("CURL_CA_BUNDLE", "GDAL_CURL_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
@@ -82,7 +84,24 @@ def run_environment(
             )
     out.update(_ca_bundle(findings, ca_env))
     out.update(_locale(findings))
+    _stdlib_archive(findings)
     return out
+
+
+def _stdlib_archive(findings: Findings) -> None:
+    """A zipped stdlib (image.stdlib = "zip") must not shadow sources a package update wrote."""
+    archives = [p for p in sys.path if p.endswith(".zip")]
+    if not archives or not os.path.isfile(archives[0]):
+        return
+    hidden = stdlib_zip.shadowed(stdlib_zip.Layout.of_this_python())
+    if hidden:
+        findings.error(
+            "runtime.stdlib-shadowed",
+            f"{archives[0]} shadows {len(hidden)} standard-library sources on disk "
+            f"(e.g. {hidden[0]}): they were updated without apt's hook, and Python runs the "
+            "archive's older copies",
+            f"as root: python3 {stdlib_zip.__file__} restore (or rebuild the image)",
+        )
 
 
 def _ca_bundle(findings: Findings, ca_env: dict[str, str]) -> dict[str, Any]:

@@ -42,6 +42,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 SKIP_DIRS = {"lib-dynload", "site-packages", "dist-packages", "__pycache__"}
+# config-3.11-x86_64-linux-gnu: CPython's build configuration, from the -dev packages only
+# the builder installs (strategy "system"); never archived, never removed.
+SKIP_PREFIXES = ("config-",)
 EPOCH = (1980, 1, 1, 0, 0, 0)
 UNCHECKED_HASH = 0b01  # PEP 552: hash-based, source not checked (the archive is immutable)
 PROBE = "import json, email.message, asyncio, encodings.idna, zipimport"
@@ -70,7 +73,7 @@ def sources(root: str) -> Iterator[tuple[str, str]]:
     dangle once their targets move; symlinks out of the stdlib (sitecustomize) stay."""
     real_root = os.path.realpath(root)
     for top, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if not _skipped(d))
         for name in sorted(files):
             path = os.path.join(top, name)
             if not name.endswith(".py"):
@@ -78,9 +81,17 @@ def sources(root: str) -> Iterator[tuple[str, str]]:
             if os.path.islink(path):
                 target = os.path.realpath(path)
                 inside = os.path.relpath(target, real_root).split(os.sep)
-                if inside[0] == ".." or SKIP_DIRS & set(inside) or not os.path.isfile(target):
+                if (
+                    inside[0] == ".."
+                    or any(map(_skipped, inside[:-1]))
+                    or not os.path.isfile(target)
+                ):
                     continue
             yield path, os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _skipped(directory: str) -> bool:
+    return directory in SKIP_DIRS or directory.startswith(SKIP_PREFIXES)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -153,6 +164,14 @@ def install(layout: Layout, archive: str, self_path: str) -> int:
     return len(on_disk)
 
 
+def shadowed(layout: Layout) -> list[str]:
+    """Sources on disk that the archive shadows (written back without apt's hook), sorted."""
+    if not os.path.isfile(layout.archive):
+        return []
+    in_archive = {n for n in names_in(layout.archive) if n.endswith(".py")}
+    return [arc for _path, arc in sources(layout.root) if arc in in_archive]
+
+
 def restore(layout: Layout) -> bool:
     """After a package update wrote sources back: files again, the archive gone. Did it?"""
     if not os.path.exists(layout.archive) or next(sources(layout.root), None) is None:
@@ -180,7 +199,7 @@ def _leftovers(root: str) -> list[str]:
     return sorted(
         os.path.join(top, name)
         for top, dirs, files in os.walk(root)
-        if not SKIP_DIRS & set(os.path.relpath(top, root).split(os.sep))
+        if not any(map(_skipped, os.path.relpath(top, root).split(os.sep)))
         for name in files
         if name.endswith(".py")
     )
