@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import locale
 import os
-import sys
 import tempfile
 from typing import Any
 
@@ -90,14 +89,14 @@ def run_environment(
 
 def _stdlib_archive(findings: Findings) -> None:
     """A zipped stdlib (image.stdlib = "zip") must not shadow sources a package update wrote."""
-    archives = [p for p in sys.path if p.endswith(".zip")]
-    if not archives or not os.path.isfile(archives[0]):
+    archive = stdlib_zip.archive_entry()
+    if archive is None or not os.path.isfile(archive):
         return
     hidden = stdlib_zip.shadowed(stdlib_zip.Layout.of_this_python())
     if hidden:
         findings.error(
             "runtime.stdlib-shadowed",
-            f"{archives[0]} shadows {len(hidden)} standard-library sources on disk "
+            f"{archive} shadows {len(hidden)} standard-library sources on disk "
             f"(e.g. {hidden[0]}): they were updated without apt's hook, and Python runs the "
             "archive's older copies",
             f"as root: python3 {stdlib_zip.__file__} restore (or rebuild the image)",

@@ -61,10 +61,25 @@ class Layout:
 
     @classmethod
     def of_this_python(cls) -> Layout:
-        archives = [entry for entry in sys.path if entry.endswith(".zip")]
-        if not archives:
+        archive = archive_entry()
+        if archive is None:
             raise SystemExit("stdlib_zip: this Python has no .zip entry on sys.path")
-        return cls(root=sysconfig.get_paths()["stdlib"], archive=archives[0])
+        return cls(root=sysconfig.get_paths()["stdlib"], archive=archive)
+
+
+def archive_entry() -> str | None:
+    """The zipped-stdlib entry CPython puts on `sys.path`, whether or not the file exists."""
+    return next((entry for entry in sys.path if entry.endswith(".zip")), None)
+
+
+def _py_files(root: str) -> Iterator[tuple[str, str]]:
+    """(path on disk, name relative to `root`) of every .py file outside skipped dirs, sorted."""
+    for top, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not _skipped(d))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(top, name)
+                yield path, os.path.relpath(path, root).replace(os.sep, "/")
 
 
 def sources(root: str) -> Iterator[tuple[str, str]]:
@@ -72,22 +87,13 @@ def sources(root: str) -> Iterator[tuple[str, str]]:
     files, and symlinks to them (Debian's `_sysconfigdata__linux_*` alias), which would
     dangle once their targets move; symlinks out of the stdlib (sitecustomize) stay."""
     real_root = os.path.realpath(root)
-    for top, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _skipped(d))
-        for name in sorted(files):
-            path = os.path.join(top, name)
-            if not name.endswith(".py"):
+    for path, arc in _py_files(root):
+        if os.path.islink(path):
+            target = os.path.realpath(path)
+            inside = os.path.relpath(target, real_root).split(os.sep)
+            if inside[0] == ".." or any(map(_skipped, inside[:-1])) or not os.path.isfile(target):
                 continue
-            if os.path.islink(path):
-                target = os.path.realpath(path)
-                inside = os.path.relpath(target, real_root).split(os.sep)
-                if (
-                    inside[0] == ".."
-                    or any(map(_skipped, inside[:-1]))
-                    or not os.path.isfile(target)
-                ):
-                    continue
-            yield path, os.path.relpath(path, root).replace(os.sep, "/")
+        yield path, arc
 
 
 def _skipped(directory: str) -> bool:
@@ -115,8 +121,7 @@ def pack(layout: Layout, out: str, mode: str) -> tuple[int, int]:
     tmp = out + ".tmp"
     with zipfile.ZipFile(tmp, "w", compresslevel=9) as zf:
         for path, arc in sources(layout.root):
-            with open(path, "rb") as fh:
-                source = fh.read()
+            source = _read(path)
             zf.writestr(_entry(arc), source)
             files += 1
             imported = os.path.exists(importlib.util.cache_from_source(path))
@@ -135,6 +140,7 @@ def install(layout: Layout, archive: str, self_path: str) -> int:
         names = {n for n in zf.namelist() if n.endswith(".py")}
         on_disk = {arc: path for path, arc in sources(layout.root)}
         differ = [a for a, p in on_disk.items() if a not in names or _read(p) != zf.read(a)]
+        has_bytecode = any(n.endswith(".pyc") for n in zf.namelist())
         differ = sorted(differ) + sorted(names - on_disk.keys())
     if differ:
         shown = ", ".join(differ[:5]) + (" …" if len(differ) > 5 else "")
@@ -150,8 +156,8 @@ def install(layout: Layout, archive: str, self_path: str) -> int:
             dirs.remove("__pycache__")
     shutil.copyfile(archive, layout.archive)
     os.chmod(layout.archive, 0o644)
-    if any(n.endswith(".pyc") for n in names_in(archive)):
-        for leftover in _leftovers(layout.root):  # e.g. sitecustomize, imported at every start
+    if has_bytecode:  # what stays on disk (sitecustomize, imported at every start) too
+        for leftover, _arc in _py_files(layout.root):
             py_compile.compile(leftover, doraise=True)
     with open(layout.apt_hook, "w", encoding="utf-8") as fh:
         fh.write(
@@ -168,7 +174,8 @@ def shadowed(layout: Layout) -> list[str]:
     """Sources on disk that the archive shadows (written back without apt's hook), sorted."""
     if not os.path.isfile(layout.archive):
         return []
-    in_archive = {n for n in names_in(layout.archive) if n.endswith(".py")}
+    with zipfile.ZipFile(layout.archive) as zf:
+        in_archive = {n for n in zf.namelist() if n.endswith(".py")}
     return [arc for _path, arc in sources(layout.root) if arc in in_archive]
 
 
@@ -187,22 +194,6 @@ def restore(layout: Layout) -> bool:
     if os.path.exists(layout.apt_hook):
         os.unlink(layout.apt_hook)
     return True
-
-
-def names_in(archive: str) -> list[str]:
-    with zipfile.ZipFile(archive) as zf:
-        return zf.namelist()
-
-
-def _leftovers(root: str) -> list[str]:
-    """The .py files that stay on disk (symlinks out of the stdlib)."""
-    return sorted(
-        os.path.join(top, name)
-        for top, dirs, files in os.walk(root)
-        if not any(map(_skipped, os.path.relpath(top, root).split(os.sep)))
-        for name in files
-        if name.endswith(".py")
-    )
 
 
 def _read(path: str) -> bytes:
