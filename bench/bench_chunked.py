@@ -30,8 +30,8 @@ from rasterio.windows import Window
 from gisbox.build import build_image
 from gisbox.engine import Engine
 from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.runtime.workloads.chunked import focal_mean, ndvi
 from gisbox.spec import SPEC_FILE, load_spec
-from gisbox.workloads.chunked import focal_mean, ndvi
 
 
 def write_big_raster(path: Path, side: int) -> None:

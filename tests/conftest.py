@@ -68,8 +68,8 @@ def api_client(**overrides: Any) -> Any:
     """A FastAPI TestClient over `gisbox serve`'s app with test settings (+ overrides)."""
     from fastapi.testclient import TestClient
 
-    from gisbox.service.app import create_app
-    from gisbox.service.config import Settings
+    from gisbox.runtime.service.app import create_app
+    from gisbox.runtime.service.config import Settings
 
     base: dict[str, Any] = {
         "host": "127.0.0.1",

@@ -1,9 +1,9 @@
-"""Train the demo land-cover model served by `gisbox serve` (GISBOX_MODEL=gisbox.service.landcover:predict).
+"""Train the demo land-cover model served by `gisbox serve` (GISBOX_MODEL=gisbox.runtime.service.landcover:predict).
 
 Generates labelled 4-band spectra (blue, green, red, near-infrared reflectance in [0, 1])
 for water, vegetation, bare soil and built-up surfaces with seeded noise, fits a
 scikit-learn LogisticRegression on the reflectances plus NDVI, prints its accuracy on a
-held-out set, and writes the coefficients to src/gisbox/service/landcover_model.json.
+held-out set, and writes the coefficients to src/gisbox/runtime/service/landcover_model.json.
 
     .venv/bin/pip install scikit-learn && .venv/bin/python examples/service-model/train.py
 """
@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from gisbox.service.landcover import CLASSES, MODEL_FILE, features
+from gisbox.runtime.service.landcover import CLASSES, MODEL_FILE, features
 
 # Typical mean reflectances (blue, green, red, NIR) of each class.
 MEANS = {

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gisbox.engine import Engine
-from gisbox.errors import EngineError, SpecError
+from gisbox.runtime.errors import EngineError, SpecError
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 SECURITY_MIRROR = "http://deb.debian.org/debian-security"

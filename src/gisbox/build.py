@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gisbox.atomic import write_text_atomic
 from gisbox.base import ensure_base
 from gisbox.cacert import find_ca_bundle
 from gisbox.engine import Engine
-from gisbox.errors import BuildError, VerifyError
 from gisbox.lock import LOCK_FILE, check_fresh, read_lock
 from gisbox.render import SUPPORT_DIR, lock_digest, render, write_context
+from gisbox.runtime.atomic import write_text_atomic
+from gisbox.runtime.errors import BuildError, VerifyError
 from gisbox.spec import SPEC_FILE, Spec, load_spec
 
 FINGERPRINT_FILE = "fingerprint.json"

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 
 ENV_VARS = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
 SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")

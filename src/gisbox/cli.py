@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from gisbox import __version__
-from gisbox.errors import GisboxError, SpecError
+from gisbox.runtime.errors import GisboxError, SpecError
 
 F = TypeVar("F", bound=Callable[..., Any])
 project_option = click.option(
@@ -217,7 +217,7 @@ def base(project: Path, mirror: str | None, tag: str | None) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No report on stdout.")
 def check(json_to: str | None, accuracy: bool, workloads: bool, quiet: bool) -> None:
     """Run the verification suite in this Python environment; write the fingerprint."""
-    from gisbox.runtime.check import main as run
+    from gisbox.runtime.check.suite import main as run
 
     args = (["--json", json_to] if json_to else []) + (["--accuracy"] if accuracy else [])
     args += ["--workloads"] if workloads else []
@@ -231,7 +231,7 @@ def check(json_to: str | None, accuracy: bool, workloads: bool, quiet: bool) -> 
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(args: tuple[str, ...]) -> None:
     """Run a spatial workload: moran, gistar, chunked, tiles (`gisbox run WORKLOAD -h`)."""
-    from gisbox.workloads.cli import main as run_workload
+    from gisbox.runtime.workloads.cli import main as run_workload
 
     sys.exit(run_workload(list(args)))
 
@@ -305,7 +305,7 @@ def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print the probe results as JSON.")
 def healthcheck(as_json: bool) -> None:
     """Fast in-environment check: imports, PROJ/GDAL data, a golden transformation."""
-    from gisbox.runtime.healthcheck import main as run
+    from gisbox.runtime.check.healthcheck import main as run
 
     sys.exit(run(["--json"] if as_json else []))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 
 SECTIONS = ("python", "bindings", "libraries", "data", "env", "runtime", "import_errors")
 

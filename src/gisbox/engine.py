@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gisbox.errors import EngineError
+from gisbox.runtime.errors import EngineError
 
 INSTALL_HINT = (
     "install Debian's engine and start it: `apt-get install -y docker.io && "

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gisbox.errors import SpecError
-from gisbox.workloads.metrics import drift, object_scores, pixel_iou, to_equal_area
+from gisbox.runtime.errors import SpecError
+from gisbox.runtime.workloads.metrics import drift, object_scores, pixel_iou, to_equal_area
 
 RASTER = (".tif", ".tiff")
 

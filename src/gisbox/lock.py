@@ -18,10 +18,8 @@ import tomli_w
 from packaging.requirements import Requirement
 
 from gisbox import __version__
-from gisbox.atomic import write_text_atomic
 from gisbox.base import ensure_base
 from gisbox.engine import Engine
-from gisbox.errors import LockError
 from gisbox.ospkgs import OsPackage, probe_base
 from gisbox.resolve import (
     PythonPackage,
@@ -33,6 +31,8 @@ from gisbox.resolve import (
     sdist_build_requires,
     uv_version,
 )
+from gisbox.runtime.atomic import write_text_atomic
+from gisbox.runtime.errors import LockError
 from gisbox.spec import LOCK_FORMAT, Spec
 from gisbox.system import (
     SOURCE_BINDINGS,

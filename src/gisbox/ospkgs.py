@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gisbox.bases import family_for, probe_prepare
 from gisbox.engine import Engine
-from gisbox.errors import LockError
+from gisbox.runtime.errors import LockError
 
 # Builder-only tools: binutils provides `strip`.
 BUILDER_TOOLS = ("binutils",)

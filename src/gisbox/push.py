@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from gisbox.engine import Engine
-from gisbox.errors import EngineError, SpecError
+from gisbox.runtime.errors import EngineError, SpecError
 
 _DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 _REF = re.compile(r"^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._-]+)+(?::[A-Za-z0-9_.-]+)?$")

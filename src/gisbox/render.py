@@ -13,14 +13,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from gisbox import __version__
-from gisbox.atomic import write_text_atomic
 from gisbox.bases import UBUNTUGIS_KEYRING, family_for, fetch_key_commands
 from gisbox.lock import LOCK_FILE, Lock, requirements_for
+from gisbox.runtime.atomic import write_text_atomic
 from gisbox.spec import Spec
 
 SUPPORT_DIR = ".gisbox"
@@ -184,23 +185,26 @@ def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
 
 
 def _write_runtime(dest: Path) -> None:
-    """Copy gisbox's stdlib-only runtime package and the launcher into `dest`."""
+    """Copy gisbox's in-image part (the `gisbox.runtime` tree) and the launcher into `dest`."""
+    root = resources.files("gisbox")
     pkg = dest / "gisbox"
     pkg.mkdir(parents=True)
-    root = resources.files("gisbox")
-    # errors, atomic: stdlib-only modules the workloads use
-    for module in ("__init__.py", "errors.py", "atomic.py"):
-        (pkg / module).write_text(root.joinpath(module).read_text(encoding="utf-8"))
-    # service: used only by `gisbox serve`; workloads: `gisbox run` and `check --workloads`
-    for sub in ("runtime", "service", "workloads"):
-        (pkg / sub).mkdir(exist_ok=True)
-        for entry in root.joinpath(sub).iterdir():
-            if entry.name.endswith((".py", ".json")):  # .json: the demo model's weights
-                (pkg / sub / entry.name).write_text(entry.read_text(encoding="utf-8"))
+    (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
+    _copy_tree(root.joinpath("runtime"), pkg / "runtime")
     (dest / "bin").mkdir()
     launcher = dest / "bin" / "gisbox"
     launcher.write_text(LAUNCHER)
     launcher.chmod(0o755)
+
+
+def _copy_tree(src: Traversable, dest: Path) -> None:
+    """Python sources and JSON data (the demo model's weights) of a package tree."""
+    dest.mkdir()
+    for entry in src.iterdir():
+        if entry.is_dir() and entry.name != "__pycache__":
+            _copy_tree(entry, dest / entry.name)
+        elif entry.name.endswith((".py", ".json")):
+            (dest / entry.name).write_text(entry.read_text(encoding="utf-8"))
 
 
 def write_context(project: Path, rendered: Rendered) -> Path:
@@ -215,7 +219,8 @@ def write_context(project: Path, rendered: Rendered) -> Path:
             shutil.rmtree(final)
         staged.rename(final)
     for helper in BUILDER_HELPERS:
-        text = resources.files("gisbox").joinpath("runtime", helper).read_text(encoding="utf-8")
+        where = "runtime" if helper == "stdlib_zip.py" else "builder"
+        text = resources.files("gisbox").joinpath(where, helper).read_text(encoding="utf-8")
         write_text_atomic(support / helper, text)
     write_text_atomic(support / "requirements.txt", rendered.requirements)
     build_dir = support / "build"

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from packaging.utils import canonicalize_name, parse_sdist_filename
 from packaging.version import Version
 
-from gisbox.errors import LockError
+from gisbox.runtime.errors import LockError
 from gisbox.spec import PLATFORMS
 
 

@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 
 SPEC_FILE = "gisbox.toml"
 LOCK_FORMAT = 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from gisbox.errors import LockError
+from gisbox.runtime.errors import LockError
 
 # binding -> the OS library it links, and (first binding version, library version it needs)
 MINIMUMS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {

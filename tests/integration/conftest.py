@@ -21,8 +21,8 @@ import pytest
 from gisbox.base import make_base
 from gisbox.cacert import find_ca_bundle
 from gisbox.engine import Engine
-from gisbox.errors import EngineError
 from gisbox.resolve import uv_bin
+from gisbox.runtime.errors import EngineError
 
 from ..conftest import add_app
 

@@ -22,7 +22,7 @@ from shapely.geometry import box
 
 from gisbox.diff import compare
 from gisbox.engine import Engine
-from gisbox.workloads.selftest import sample_lattice, sample_raster
+from gisbox.runtime.workloads.selftest import sample_lattice, sample_raster
 
 from .conftest import Built, docker, gisbox, in_image_gisbox, lock_and_build, venv_from_lock
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gisbox.base import slim_rootfs, suite_for
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 
 
 @pytest.mark.parametrize(

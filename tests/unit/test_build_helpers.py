@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gisbox.build import explain_failure
+from gisbox.builder.strip_safely import loads_cleanly
 from gisbox.cacert import find_ca_bundle
-from gisbox.errors import SpecError
-from gisbox.runtime.strip_safely import loads_cleanly
+from gisbox.runtime.errors import SpecError
 
 
 def test_hash_mismatch_is_explained() -> None:

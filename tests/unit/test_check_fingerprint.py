@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.runtime import check
-from gisbox.runtime.check import dumps, normalise, run_check
+from gisbox.runtime.check import suite as check
+from gisbox.runtime.check.suite import dumps, normalise, run_check
 
 
 class FakeScalar:

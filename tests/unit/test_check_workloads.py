@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from gisbox.cli import cli
 from gisbox.diff import compare
-from gisbox.runtime.check import run_check
-from gisbox.workloads import selftest
+from gisbox.runtime.check.suite import run_check
+from gisbox.runtime.workloads import selftest
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.runtime import libmaps
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.projdb import check_proj_db_matches, env_dirs, read_proj_db
+from gisbox.runtime.check import libmaps
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.projdb import check_proj_db_matches, env_dirs, read_proj_db
 
 
 def make_proj_db(directory: Path, proj: str, layout: tuple[int, int] = (1, 4)) -> Path:

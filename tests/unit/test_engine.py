@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gisbox.cli import cli
 from gisbox.engine import Engine
-from gisbox.errors import EngineError
+from gisbox.runtime.errors import EngineError
 
 
 def fake_docker(directory: Path, version: str, *, buildx: bool, server: bool) -> Path:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from gisbox.runtime import environment
-from gisbox.runtime.findings import Findings
+from gisbox.runtime.check import environment
+from gisbox.runtime.check.findings import Findings
 
 
 def run(findings: Findings, ca_env: dict[str, str] | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from gisbox.cli import cli
-from gisbox.workloads.metrics import drift, object_scores, pixel_iou
+from gisbox.runtime.workloads.metrics import drift, object_scores, pixel_iou
 
 
 def test_pixel_iou_by_hand() -> None:
@@ -145,7 +145,7 @@ def test_polygon_iou_uses_true_areas_at_high_latitude(tmp_path: Path) -> None:
     assert json.loads(res.output)["true_positives"] == 0  # lon/lat IoU would say 0.5: a match
     from shapely.geometry import shape
 
-    from gisbox.workloads.metrics import to_equal_area
+    from gisbox.runtime.workloads.metrics import to_equal_area
 
     [p], [t], _ = to_equal_area([shape(band(65, 70))], [shape(band(60, 70))])
     assert p.area / t.area == pytest.approx(expected, rel=3e-3)

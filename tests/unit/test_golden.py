@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gisbox.runtime import golden
+from gisbox.runtime.check import golden
 
 
 def test_web_mercator_matches_the_published_pyproj_values() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.runtime import healthcheck
-from gisbox.runtime.stack import one_line
+from gisbox.runtime.check import healthcheck
+from gisbox.runtime.check.stack import one_line
 
 GOLDEN = healthcheck.GOLDEN.expected
 

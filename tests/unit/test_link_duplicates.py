@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gisbox.runtime.link_duplicates import link
+from gisbox.builder.link_duplicates import link
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.errors import LockError
 from gisbox.lock import check_fresh, read_lock, to_toml
 from gisbox.ospkgs import parse_probe
+from gisbox.runtime.errors import LockError
 from gisbox.spec import load_spec
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gisbox.errors import SpecError
 from gisbox.push import Pushed, target_reference
+from gisbox.runtime.errors import SpecError
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import rasterio
 from fastapi.testclient import TestClient
 from rasterio.transform import from_origin
 
-from gisbox.service import landcover, predict
-from gisbox.service.landcover import CLASSES
+from gisbox.runtime.service import landcover, predict
+from gisbox.runtime.service.landcover import CLASSES
 
 from ..conftest import api_client
 
@@ -46,7 +46,7 @@ def scene_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def make_client(root: Path, model: str = "gisbox.service.landcover:predict") -> TestClient:
+def make_client(root: Path, model: str = "gisbox.runtime.service.landcover:predict") -> TestClient:
     client: TestClient = api_client(data_dirs=(str(root),), model=model)
     return client
 

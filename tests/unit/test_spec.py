@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 from gisbox.spec import Spec, load_spec
 
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.errors import LockError
 from gisbox.lock import read_lock
 from gisbox.ospkgs import parse_probe
+from gisbox.runtime.errors import LockError
 from gisbox.spec import load_spec
 from gisbox.system import OsLibraries, constrain, upstream
 

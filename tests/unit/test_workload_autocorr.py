@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from shapely.geometry import Point, box
 
 from gisbox.cli import cli
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.autocorr import AutocorrRequest, Weights, run
 
 N = 7  # a 7 x 7 lattice of 100 m cells: corners, edges and interior cells
 X0, Y0 = 500000.0, 4000000.0

@@ -12,8 +12,8 @@ from rasterio.transform import from_origin
 from scipy import ndimage
 
 from gisbox.cli import cli
-from gisbox.workloads import WorkloadInputError, chunked
-from gisbox.workloads.chunked import ChunkedRequest, in_memory, run
+from gisbox.runtime.workloads import WorkloadInputError, chunked
+from gisbox.runtime.workloads.chunked import ChunkedRequest, in_memory, run
 
 TRANSFORM = from_origin(500000, 4000000, 10, 10)
 

@@ -15,8 +15,8 @@ from rasterio.transform import from_origin, rowcol, xy
 from shapely.geometry import box
 
 from gisbox.cli import cli
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.tiles import TilesRequest, run, tile_offsets
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.tiles import TilesRequest, run, tile_offsets
 
 H, W = 150, 230
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from gisbox.atomic import write_text_atomic
-from gisbox.errors import SpecError
+from gisbox.runtime.atomic import write_text_atomic
+from gisbox.runtime.errors import SpecError
 from gisbox.spec import SPEC_FILE, parse_spec
 
 

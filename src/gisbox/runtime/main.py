@@ -14,19 +14,19 @@ USAGE = (
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["healthcheck"]:
-        from gisbox.runtime.healthcheck import main as healthcheck
+        from gisbox.runtime.check.healthcheck import main as healthcheck
 
         return healthcheck(args[1:])
     if args[:1] == ["check"]:
-        from gisbox.runtime.check import main as check
+        from gisbox.runtime.check.suite import main as check
 
         return check(args[1:])
     if args[:1] == ["run"]:
-        from gisbox.workloads.cli import main as run
+        from gisbox.runtime.workloads.cli import main as run
 
         return run(args[1:])
     if args[:1] == ["serve"]:
-        from gisbox.service.server import main as serve
+        from gisbox.runtime.service.server import main as serve
 
         return serve(args[1:])
     if args[:1] in (["-h"], ["--help"]):

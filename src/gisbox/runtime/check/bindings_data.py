@@ -7,14 +7,14 @@ import importlib.util
 import os
 from typing import Any
 
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.projdb import (
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.projdb import (
     PROJ_ENV,
     check_proj_db_matches,
     gdal_data_ok,
     read_proj_db,
 )
-from gisbox.runtime.stack import one_line
+from gisbox.runtime.check.stack import one_line
 
 SYSTEM_PROJ_DIRS = ("/usr/share/proj", "/usr/local/share/proj")
 SYSTEM_GDAL_DIRS = ("/usr/share/gdal", "/usr/local/share/gdal")

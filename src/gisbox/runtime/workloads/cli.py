@@ -16,8 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.inputs import Progress, require, vector_format, write_json, write_layer
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.inputs import (
+    Progress,
+    require,
+    vector_format,
+    write_json,
+    write_layer,
+)
 
 
 def _bands(text: str) -> tuple[int, ...]:
@@ -34,7 +40,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _autocorr_parser(sub: Any, name: str, help_text: str) -> None:
-    from gisbox.workloads.autocorr import DEFAULT_PERMUTATIONS, DEFAULT_SEED, SCHEMES
+    from gisbox.runtime.workloads.autocorr import DEFAULT_PERMUTATIONS, DEFAULT_SEED, SCHEMES
 
     p = sub.add_parser(name, help=help_text, description=help_text)
     p.add_argument("layer", type=Path, help="polygon or point layer (GeoPackage, GeoParquet, ...)")
@@ -54,7 +60,7 @@ def _autocorr_parser(sub: Any, name: str, help_text: str) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from gisbox.workloads.chunked import OPS
+    from gisbox.runtime.workloads.chunked import OPS
 
     top = argparse.ArgumentParser(prog="gisbox run", description="Run a spatial workload.")
     sub = top.add_subparsers(dest="workload", required=True, metavar="WORKLOAD")
@@ -85,7 +91,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _progress(label: str, forced: bool) -> Progress:
     if not (forced or sys.stderr.isatty()):
-        from gisbox.workloads.inputs import no_progress
+        from gisbox.runtime.workloads.inputs import no_progress
 
         return no_progress
     last = [0.0]
@@ -103,7 +109,7 @@ def _progress(label: str, forced: bool) -> Progress:
 def _run(args: argparse.Namespace) -> dict[str, Any]:
     require(args.workload)
     if args.workload in ("moran", "gistar"):
-        from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
+        from gisbox.runtime.workloads.autocorr import AutocorrRequest, Weights, run
 
         if args.out is not None:
             vector_format(args.out)  # before any work
@@ -124,7 +130,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             summary["output"] = str(args.out)
         return summary
     if args.workload == "chunked":
-        from gisbox.workloads import chunked
+        from gisbox.runtime.workloads import chunked
 
         creq = chunked.ChunkedRequest(
             inputs=tuple(args.inputs),
@@ -136,7 +142,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             cache_mb=args.cache_mb,
         )
         return chunked.run(creq, _progress(f"chunked {args.op}", args.progress))
-    from gisbox.workloads import tiles
+    from gisbox.runtime.workloads import tiles
 
     treq = tiles.TilesRequest(
         raster=args.raster,

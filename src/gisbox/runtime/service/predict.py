@@ -21,8 +21,8 @@ from rasterio.io import MemoryFile
 from rasterio.warp import transform_geom
 from rasterio.windows import Window, from_bounds
 
-from gisbox.service.raster import _open, _positions
-from gisbox.service.transform import BadRequest, parse_crs
+from gisbox.runtime.service.raster import _open, _positions
+from gisbox.runtime.service.transform import BadRequest, parse_crs
 
 Model = Callable[[Any, Any, str], Any]
 NODATA = 255

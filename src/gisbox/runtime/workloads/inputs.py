@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gisbox.atomic import write_text_atomic
-from gisbox.workloads import WorkloadInputError
+from gisbox.runtime.atomic import write_text_atomic
+from gisbox.runtime.workloads import WorkloadInputError
 
 NEEDS = {  # what each workload imports; checked before any work
     "moran": ("numpy", "geopandas", "libpysal", "esda"),

@@ -10,7 +10,7 @@ deterministic versions that `gisbox check --workloads` fingerprints
 
 from __future__ import annotations
 
-from gisbox.errors import SpecError
+from gisbox.runtime.errors import SpecError
 
 
 class WorkloadInputError(SpecError):

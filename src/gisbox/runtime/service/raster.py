@@ -18,7 +18,7 @@ from rasterio.features import geometry_mask
 from rasterio.warp import transform, transform_geom
 from rasterio.windows import from_bounds
 
-from gisbox.service.transform import BadRequest, parse_crs
+from gisbox.runtime.service.transform import BadRequest, parse_crs
 
 
 class Forbidden(PermissionError):

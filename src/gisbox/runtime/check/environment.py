@@ -8,7 +8,7 @@ import tempfile
 from typing import Any
 
 from gisbox.runtime import stdlib_zip
-from gisbox.runtime.findings import Findings
+from gisbox.runtime.check.findings import Findings
 
 CA_ENV = ("CURL_CA_BUNDLE", "GDAL_CURL_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 CA_PATHS = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from typing import Any
 
-from gisbox.runtime.findings import Findings
+from gisbox.runtime.check.findings import Findings
 
 GDAL_DATA_MARKERS = ("gdalvrt.xsd", "header.dxf", "pcs.override.csv")
 PROJ_ENV = ("PROJ_DATA", "PROJ_LIB")

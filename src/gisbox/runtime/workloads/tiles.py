@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.inputs import (
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.inputs import (
     Progress,
     ensure_crs,
     no_progress,

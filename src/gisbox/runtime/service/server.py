@@ -13,8 +13,8 @@ def main(argv: list[str]) -> int:
     try:
         import uvicorn
 
-        from gisbox.service.app import create_app
-        from gisbox.service.config import ENVIRONMENT, Settings
+        from gisbox.runtime.service.app import create_app
+        from gisbox.runtime.service.config import ENVIRONMENT, Settings
     except ImportError as exc:
         print(
             f"gisbox serve needs FastAPI and uvicorn in the image ({exc}); "
@@ -31,12 +31,14 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
     # several workers need an import string: each worker process builds its own app, and
     # spawned workers must find gisbox where this process did (/opt/gisbox in images)
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (root, os.environ.get("PYTHONPATH", "")) if p
     )
     app: Any = (
-        "gisbox.service.server:app_from_env" if settings.workers > 1 else create_app(settings)
+        "gisbox.runtime.service.server:app_from_env"
+        if settings.workers > 1
+        else create_app(settings)
     )
     uvicorn.run(
         app,
@@ -53,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 def app_from_env() -> Any:
     """The app for one uvicorn worker process (GISBOX_WORKERS > 1)."""
-    from gisbox.service.app import create_app
-    from gisbox.service.config import Settings
+    from gisbox.runtime.service.app import create_app
+    from gisbox.runtime.service.config import Settings
 
     return create_app(Settings.from_env())

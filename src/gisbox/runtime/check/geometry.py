@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.stack import one_line
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.stack import one_line
 
 TOL = 1e-9
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.projdb import major_minor
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.projdb import major_minor
 
 LIBS = {
     "gdal": re.compile(r"/libgdal[-.]"),

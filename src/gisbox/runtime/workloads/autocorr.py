@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.inputs import ensure_crs, numeric_column, read_layer
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.inputs import ensure_crs, numeric_column, read_layer
 
 SCHEMES = ("queen", "rook", "knn", "distance")
 DEFAULT_SEED = 12345

@@ -28,7 +28,7 @@ class Settings:
     data_dirs: tuple[str, ...] = ("/data",)
     url_prefixes: tuple[str, ...] = ()
     max_pixels: int = 50_000_000
-    model: str = "gisbox.service.landcover:predict"
+    model: str = "gisbox.runtime.service.landcover:predict"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,7 +47,7 @@ class Settings:
                 u for u in os.environ.get("GISBOX_ALLOWED_URL_PREFIXES", "").split(",") if u
             ),
             max_pixels=_int("GISBOX_MAX_PIXELS", 50_000_000),
-            model=os.environ.get("GISBOX_MODEL", "gisbox.service.landcover:predict"),
+            model=os.environ.get("GISBOX_MODEL", "gisbox.runtime.service.landcover:predict"),
         )
 
 

@@ -8,9 +8,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.golden import CASES, Case, web_mercator
-from gisbox.runtime.stack import one_line
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.golden import CASES, Case, web_mercator
+from gisbox.runtime.check.stack import one_line
 
 Point = tuple[float, ...]
 Adapter = Callable[[str, str, Point], Point]  # (source CRS, target CRS, point) -> point

@@ -15,10 +15,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from gisbox.runtime import bindings_data, environment, geometry, libmaps, raster, transforms
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.projdb import env_dirs
-from gisbox.runtime.stack import carried_versions, import_all, one_line
+from gisbox.runtime.check import bindings_data, environment, geometry, libmaps, raster, transforms
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.projdb import env_dirs
+from gisbox.runtime.check.stack import carried_versions, import_all, one_line
 
 FORMAT = 1
 USAGE = (
@@ -83,7 +83,7 @@ def _workloads(workdir: str | None, findings: Findings) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    from gisbox.workloads.selftest import run_all
+    from gisbox.runtime.workloads.selftest import run_all
 
     if workdir is None:
         findings.error(

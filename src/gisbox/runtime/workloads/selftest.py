@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gisbox.workloads.inputs import NEEDS, missing
+from gisbox.runtime.workloads.inputs import NEEDS, missing
 
 LATTICE = 8  # 8 x 8 polygons
 ORIGIN = (500000.0, 4000000.0)  # UTM 33N metres
@@ -66,7 +66,7 @@ def sample_raster(path: Path, width: int = 150, height: int = 110) -> Path:
 
 
 def _autocorr(work: Path) -> dict[str, Any]:
-    from gisbox.workloads.autocorr import AutocorrRequest, Weights, run
+    from gisbox.runtime.workloads.autocorr import AutocorrRequest, Weights, run
 
     layer = sample_lattice(work / "lattice.gpkg")
     # queen contiguity: a regular lattice has no ties to break (knn would have some)
@@ -95,7 +95,7 @@ def _chunked(work: Path) -> dict[str, Any]:
     import numpy as np
     import rasterio
 
-    from gisbox.workloads.chunked import ChunkedRequest, in_memory, run
+    from gisbox.runtime.workloads.chunked import ChunkedRequest, in_memory, run
 
     raster = sample_raster(work / "bands.tif")
     out: dict[str, Any] = {}
@@ -115,7 +115,7 @@ def _tiles(work: Path) -> dict[str, Any]:
     import rasterio
     from rasterio.transform import rowcol, xy
 
-    from gisbox.workloads.tiles import TilesRequest, run
+    from gisbox.runtime.workloads.tiles import TilesRequest, run
 
     raster = work / "bands.tif"
     if not raster.exists():
@@ -149,7 +149,7 @@ def _metrics(work: Path) -> dict[str, Any]:
     import numpy as np
     from shapely.geometry import box
 
-    from gisbox.workloads.metrics import drift, object_scores, pixel_iou
+    from gisbox.runtime.workloads.metrics import drift, object_scores, pixel_iou
 
     pred = np.array([[1, 1, 0], [1, 2, 2], [0, 2, 2]])
     truth = np.array([[1, 1, 1], [0, 2, 2], [0, 0, 2]])

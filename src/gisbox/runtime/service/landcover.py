@@ -4,7 +4,7 @@ Trained with scikit-learn (LogisticRegression) on generated spectra by
 examples/service-model/train.py, which writes its coefficients to
 `landcover_model.json` beside this module; here it runs with NumPy alone, so serving
 needs no scikit-learn. Classes: 0 water, 1 vegetation, 2 bare soil, 3 built-up.
-Use it with GISBOX_MODEL=gisbox.service.landcover:predict.
+Use it with GISBOX_MODEL=gisbox.runtime.service.landcover:predict.
 """
 
 from __future__ import annotations

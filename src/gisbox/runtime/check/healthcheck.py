@@ -15,11 +15,11 @@ import sys
 import time
 from typing import Any
 
-from gisbox.runtime import bindings_data, transforms
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.golden import CASES
-from gisbox.runtime.projdb import env_dirs
-from gisbox.runtime.stack import carried_versions, one_line, present
+from gisbox.runtime.check import bindings_data, transforms
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.golden import CASES
+from gisbox.runtime.check.projdb import env_dirs
+from gisbox.runtime.check.stack import carried_versions, one_line, present
 
 FAST_BINDINGS = ("numpy", "pyproj", "shapely", "rasterio", "osgeo.gdal")
 GOLDEN = CASES[0]

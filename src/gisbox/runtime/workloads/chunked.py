@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.workloads import WorkloadInputError
-from gisbox.workloads.inputs import Progress, no_progress, staged_file
+from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.inputs import Progress, no_progress, staged_file
 
 OPS = ("ndvi", "focal-mean")
 COG_OPTIONS = {  # single-threaded: the same bytes on every run

@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gisbox import __version__
-from gisbox.runtime import healthcheck
-from gisbox.runtime.stack import carried_versions
-from gisbox.service import predict, raster
-from gisbox.service.config import Settings
-from gisbox.service.raster import Forbidden, resolve_raster
-from gisbox.service.transform import (
+from gisbox.runtime.check import healthcheck
+from gisbox.runtime.check.stack import carried_versions
+from gisbox.runtime.service import predict, raster
+from gisbox.runtime.service.config import Settings
+from gisbox.runtime.service.raster import Forbidden, resolve_raster
+from gisbox.runtime.service.transform import (
     BadRequest,
     parse_crs,
     transform_array,
@@ -29,7 +29,7 @@ from gisbox.service.transform import (
     transform_points,
 )
 
-log = logging.getLogger("gisbox.service")
+log = logging.getLogger("gisbox.runtime.service")
 CrsInput = str | int | dict[str, Any]
 
 

@@ -7,8 +7,8 @@ import os
 import tempfile
 from typing import Any
 
-from gisbox.runtime.findings import Findings
-from gisbox.runtime.stack import one_line
+from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.stack import one_line
 
 RASTER_DRIVERS = ("GTiff", "COG")
 VECTOR_DRIVERS = ("GPKG", "GeoJSON", "ESRI Shapefile")
