@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gisbox.engine import Engine
-from gisbox.runtime.errors import EngineError, SpecError
+from gisbox.runtime.errors import EngineError, UsageError
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 SECURITY_MIRROR = "http://deb.debian.org/debian-security"
@@ -50,7 +50,7 @@ def suite_for(reference: str) -> str:
     """Map 'debian:bookworm-slim' / 'debian:12' to the Debian suite name."""
     name, _, tag = reference.partition(":")
     if name not in ("debian", "docker.io/library/debian", "library/debian") or not tag:
-        raise SpecError(
+        raise UsageError(
             f"`gisbox base` makes Debian bases only; {reference!r} is not one",
             hint="set image.base to e.g. 'debian:bookworm-slim', or pull your base yourself",
         )

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 ENV_VARS = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
 SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
@@ -37,7 +37,7 @@ def find_ca_bundle(explicit: Path | None = None) -> tuple[Path | None, str]:
     """Return (bundle, where it came from); (None, reason) when there is none."""
     if explicit is not None:
         if not explicit.is_file():
-            raise SpecError(f"--ca-cert {explicit}: no such file", hint="name a PEM CA bundle")
+            raise UsageError(f"--ca-cert {explicit}: no such file", hint="name a PEM CA bundle")
         return explicit, "--ca-cert"
     for var in ENV_VARS:
         value = os.environ.get(var)

@@ -22,11 +22,6 @@ project_option = click.option(
     show_default=True,
     help="The project directory (holds gisbox.toml).",
 )
-workloads_option = click.option(
-    "--workloads",
-    is_flag=True,
-    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
-)
 
 
 def handle_errors(func: F) -> F:
@@ -118,7 +113,11 @@ def dockerfile(project: Path) -> None:
     help="netrc with private-index credentials (a BuildKit secret).",
 )
 @click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
-@workloads_option
+@click.option(
+    "--workloads",
+    is_flag=True,
+    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def build(
@@ -208,32 +207,26 @@ def base(project: Path, mirror: str | None, tag: str | None) -> None:
     console.print(f"created {reference} ({image_id[:19]}, {human_size(size)})")
 
 
-@cli.command()
-@click.option(
-    "--json", "json_to", metavar="FILE", help="Write the fingerprint to FILE (- for stdout)."
-)
-@click.option("--accuracy", is_flag=True, help="A ballpark-only datum shift is an error.")
-@workloads_option
-@click.option("--quiet", "-q", is_flag=True, help="No report on stdout.")
-def check(json_to: str | None, accuracy: bool, workloads: bool, quiet: bool) -> None:
-    """Run the verification suite in this Python environment; write the fingerprint."""
-    from gisbox.runtime.check.suite import main as run
+def _passthrough(verb: str, help_text: str) -> None:
+    """A host command that hands its arguments to the in-image verb: options declared once
+    (argparse, in gisbox.runtime), the same on a host as in an image."""
 
-    args = (["--json", json_to] if json_to else []) + (["--accuracy"] if accuracy else [])
-    args += ["--workloads"] if workloads else []
-    sys.exit(run(args + (["--quiet"] if quiet else [])))
+    @cli.command(
+        name=verb,
+        help=help_text,
+        context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+        add_help_option=False,
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        from gisbox.runtime.main import run_verb
+
+        sys.exit(run_verb(verb, list(args)))
 
 
-@cli.command(
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(args: tuple[str, ...]) -> None:
-    """Run a spatial workload: moran, gistar, chunked, tiles (`gisbox run WORKLOAD -h`)."""
-    from gisbox.runtime.workloads.cli import main as run_workload
-
-    sys.exit(run_workload(list(args)))
+_passthrough("check", "Run the verification suite here; write the fingerprint (`check -h`).")
+_passthrough("run", "Run a spatial workload: moran, gistar, chunked, tiles (`run -h`).")
+_passthrough("healthcheck", "Fast check here: imports, PROJ/GDAL data, a golden transformation.")
 
 
 @cli.command()
@@ -299,15 +292,6 @@ def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -
                 click.echo(f"  {k}: {v:.6g}" if isinstance(v, float) else f"  {k}: {v}")
         else:
             click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the probe results as JSON.")
-def healthcheck(as_json: bool) -> None:
-    """Fast in-environment check: imports, PROJ/GDAL data, a golden transformation."""
-    from gisbox.runtime.check.healthcheck import main as run
-
-    sys.exit(run(["--json"] if as_json else []))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 SECTIONS = ("python", "bindings", "libraries", "data", "env", "runtime", "import_errors")
 
@@ -31,13 +31,13 @@ def load_fingerprint(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(
+        raise UsageError(
             f"{path}: no such file", hint="write one with `gisbox check --json FILE`"
         ) from None
     except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: not JSON ({exc})") from None
+        raise UsageError(f"{path}: not JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != 1 or "probes" not in data:
-        raise SpecError(
+        raise UsageError(
             f"{path}: not a gisbox fingerprint (format 1)",
             hint="write one with `gisbox check --json FILE`",
         )

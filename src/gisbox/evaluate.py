@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 from gisbox.runtime.workloads.metrics import drift, object_scores, pixel_iou, to_equal_area
 
 RASTER = (".tif", ".tiff")
@@ -23,11 +23,16 @@ def _features(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{path}: not readable GeoJSON ({exc})") from None
+        raise UsageError(
+            f"{path}: not readable GeoJSON ({exc})", hint="give a GeoJSON FeatureCollection"
+        ) from None
     if data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        raise SpecError(f"{path}: not a GeoJSON FeatureCollection")
+        raise UsageError(
+            f"{path}: not a GeoJSON FeatureCollection",
+            hint='wrap the features in {"type": "FeatureCollection", "features": [...]}',
+        )
     if not data["features"]:
-        raise SpecError(f"{path}: the layer is empty")
+        raise UsageError(f"{path}: the layer is empty", hint="give a layer with features")
     return list(data["features"])
 
 
@@ -38,24 +43,29 @@ def _raster(path: Path) -> tuple[Any, Any, Any, Any]:
         with rasterio.open(path) as src:
             return src.read(1), src.transform, src.crs, src.nodata
     except rasterio.errors.RasterioIOError as exc:
-        raise SpecError(f"{path}: not a readable raster ({exc})") from None
+        raise UsageError(
+            f"{path}: not a readable raster ({exc})", hint="give a GeoTIFF (.tif)"
+        ) from None
 
 
 def evaluate(pred: Path, truth: Path, iou_threshold: float = 0.5) -> dict[str, Any]:
     for p in (pred, truth):
         if not p.is_file():
-            raise SpecError(f"{p}: no such file")
+            raise UsageError(f"{p}: no such file", hint="check the path")
     if pred.suffix.lower() in RASTER and truth.suffix.lower() in RASTER:
         a, ta, ca, nodata = _raster(pred)
         b, tb, cb, _ = _raster(truth)
         if a.shape != b.shape or ta != tb or ca != cb:
-            raise SpecError(
+            raise UsageError(
                 f"{pred} and {truth} are on different grids (shape, transform or CRS)",
                 hint="resample one onto the other's grid first (gdalwarp -tr/-te)",
             )
         return {"kind": "raster", **pixel_iou(a, b, nodata=nodata)}
     if pred.suffix.lower() in RASTER or truth.suffix.lower() in RASTER:
-        raise SpecError("compare a raster with a raster, or GeoJSON with GeoJSON")
+        raise UsageError(
+            f"{pred} and {truth}: one is a raster, the other not",
+            hint="compare a raster with a raster, or GeoJSON with GeoJSON",
+        )
     from shapely.geometry import shape
 
     pf, tf = _features(pred), _features(truth)
@@ -69,9 +79,10 @@ def evaluate(pred: Path, truth: Path, iou_threshold: float = 0.5) -> dict[str, A
             pairs = [(g, where[i]) for i, g in zip(ids_p, pg, strict=True) if i in where]
         else:
             if len(pg) != len(tg):
-                raise SpecError(
+                raise UsageError(
                     "points without `id` properties are matched by order: "
-                    f"{len(pg)} predicted vs {len(tg)} true"
+                    f"{len(pg)} predicted vs {len(tg)} true",
+                    hint='give every point an "id" property on both sides',
                 )
             pairs = list(zip(pg, tg, strict=True))
         return {
@@ -79,7 +90,10 @@ def evaluate(pred: Path, truth: Path, iou_threshold: float = 0.5) -> dict[str, A
             "drift": drift([(a.x, a.y) for a, _ in pairs], [(b.x, b.y) for _, b in pairs]),
         }
     if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise SpecError(f"cannot evaluate geometry types {sorted(kinds)}")
+        raise UsageError(
+            f"cannot evaluate geometry types {sorted(kinds)}",
+            hint="give points on both sides, or polygons on both sides",
+        )
     pa, ta, back = to_equal_area(pg, tg)
     scores = object_scores(pa, ta, iou_threshold)
     out: dict[str, Any] = {

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from gisbox.engine import Engine
-from gisbox.runtime.errors import EngineError, SpecError
+from gisbox.runtime.errors import EngineError, UsageError
 
 _DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 _REF = re.compile(r"^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._-]+)+(?::[A-Za-z0-9_.-]+)?$")
@@ -27,7 +27,7 @@ class Pushed:
 def target_reference(target: str, default_tag: str) -> str:
     """REGISTRY/REPO[:TAG] -> REGISTRY/REPO:TAG (the spec's tag when none is given)."""
     if not _REF.match(target):
-        raise SpecError(
+        raise UsageError(
             f"--to {target!r} is not REGISTRY/REPOSITORY[:TAG]",
             hint="e.g. --to 127.0.0.1:5000/gisbox/minimal or --to ghcr.io/org/app:1.0",
         )

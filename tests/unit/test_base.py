@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gisbox.base import slim_rootfs, suite_for
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_suite_for(ref: str, suite: str) -> None:
 
 
 def test_non_debian_base_is_refused() -> None:
-    with pytest.raises(SpecError, match="Debian bases only"):
+    with pytest.raises(UsageError, match="Debian bases only"):
         suite_for("ubuntu:22.04")
 
 

@@ -11,7 +11,7 @@ import pytest
 from gisbox.build import explain_failure
 from gisbox.builder.strip_safely import loads_cleanly
 from gisbox.cacert import find_ca_bundle
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 
 def test_hash_mismatch_is_explained() -> None:
@@ -44,7 +44,7 @@ def test_ca_bundle_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SSL_CERT_FILE", str(env))
     assert find_ca_bundle(explicit) == (explicit, "--ca-cert")
     assert find_ca_bundle(None) == (env, "$SSL_CERT_FILE")
-    with pytest.raises(SpecError, match="no such file"):
+    with pytest.raises(UsageError, match="no such file"):
         find_ca_bundle(tmp_path / "missing.pem")
 
 

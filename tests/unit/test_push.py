@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gisbox.push import Pushed, target_reference
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ def test_target_reference(target: str, expected: str) -> None:
 
 @pytest.mark.parametrize("target", ["minimal", "UPPER/case", "host:5000"])
 def test_bad_target_is_a_usage_error(target: str) -> None:
-    with pytest.raises(SpecError, match="REGISTRY/REPOSITORY"):
+    with pytest.raises(UsageError, match="REGISTRY/REPOSITORY"):
         target_reference(target, "latest")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from gisbox.runtime.atomic import write_text_atomic
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 from gisbox.spec import SPEC_FILE, parse_spec
 
 
@@ -21,7 +21,7 @@ def available() -> list[str]:
 
 def _fragment(name: str) -> dict[str, object]:
     if name not in available():
-        raise SpecError(
+        raise UsageError(
             f"unknown profile {name!r}", hint=f"choose one of: {', '.join(available())}"
         )
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
@@ -68,7 +68,7 @@ def init_project(directory: Path, profile: str, force: bool = False) -> Path:
     """Write gisbox.toml for `profile` into `directory`; refuse to overwrite unless forced."""
     target = directory / SPEC_FILE
     if target.exists() and not force:
-        raise SpecError(f"{target} already exists", hint="use --force to overwrite it")
+        raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
     name = "gisbox/" + (directory.resolve().name.lower() or "app")
     safe = "".join(c if c.isalnum() or c in "._-/" else "-" for c in name).strip("-.")
     write_text_atomic(target, render_spec(profile, safe))

@@ -1,7 +1,8 @@
 """Exceptions that carry their own exit code and a user-facing fix hint.
 
-One class per exit code, the cibuildwheel way: the CLI catches `GisboxError`,
-prints the message and the hint, and exits with `exit_code`.
+One class per exit code, the cibuildwheel way: the host CLI catches `GisboxError` once
+(`gisbox.cli.GisboxGroup`), prints the message and the hint, and exits with `exit_code`.
+Standard library only: the in-image commands raise them too.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ class GisboxError(Exception):
         return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
 
 
-class SpecError(GisboxError):
-    """gisbox.toml (or a CLI argument) is invalid: a usage error."""
+class UsageError(GisboxError):
+    """A bad argument or input file: an option's value, a fingerprint, an evaluation layer."""
 
     exit_code = 2
+
+
+class SpecError(UsageError):
+    """gisbox.toml is invalid (a usage error: same exit code)."""
 
 
 class LockError(GisboxError):

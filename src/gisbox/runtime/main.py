@@ -1,38 +1,42 @@
-"""The `gisbox` command inside images: stdlib-only dispatch to runtime commands."""
+"""The `gisbox` command inside images: one verb, one module, one option parser each.
+
+Each verb's module defines `main(argv) -> exit code` with its own argparse parser; the
+host's click CLI passes its arguments through to the same function, so a verb's options
+are declared once. Modules are imported only for the verb that runs (the healthcheck
+stays fast).
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-USAGE = (
-    "usage: gisbox healthcheck [--json] | gisbox check [--json FILE|-] [--accuracy]"
-    " [--workloads] | gisbox run moran|gistar|chunked|tiles ... | gisbox serve\n"
-    "(this is the in-image gisbox; the full CLI runs on the host)"
+VERBS = {
+    "check": ("gisbox.runtime.check.cli", "run the verification suite; write the fingerprint"),
+    "healthcheck": ("gisbox.runtime.check.healthcheck", "the fast subset, for HEALTHCHECK"),
+    "run": ("gisbox.runtime.workloads.cli", "run a spatial workload (moran, gistar, ...)"),
+    "serve": ("gisbox.runtime.service.server", "the spatial HTTP API (service images)"),
+}
+USAGE = "usage: gisbox VERB [OPTIONS]   (`gisbox VERB --help` for a verb's options)\n" + "".join(
+    f"  {verb:12} {text}\n" for verb, (_module, text) in VERBS.items()
 )
+
+
+def run_verb(verb: str, argv: list[str]) -> int:
+    """Run one verb with its arguments; its exit code."""
+    module = importlib.import_module(VERBS[verb][0])
+    code: int = module.main(argv)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["healthcheck"]:
-        from gisbox.runtime.check.healthcheck import main as healthcheck
-
-        return healthcheck(args[1:])
-    if args[:1] == ["check"]:
-        from gisbox.runtime.check.suite import main as check
-
-        return check(args[1:])
-    if args[:1] == ["run"]:
-        from gisbox.runtime.workloads.cli import main as run
-
-        return run(args[1:])
-    if args[:1] == ["serve"]:
-        from gisbox.runtime.service.server import main as serve
-
-        return serve(args[1:])
+    if args[:1] and args[0] in VERBS:
+        return run_verb(args[0], args[1:])
     if args[:1] in (["-h"], ["--help"]):
-        print(USAGE)
+        print(USAGE + "(this is the in-image gisbox; the full CLI runs on the host)")
         return 0
-    print(USAGE, file=sys.stderr)
+    print(USAGE, file=sys.stderr, end="")
     return 2
 
 

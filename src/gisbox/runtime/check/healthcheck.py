@@ -9,6 +9,7 @@ osgeo.osr to 1 mm. Exit 0 when healthy, 1 with one line on stderr.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import sys
@@ -20,6 +21,7 @@ from gisbox.runtime.check.findings import Findings
 from gisbox.runtime.check.golden import CASES
 from gisbox.runtime.check.projdb import env_dirs
 from gisbox.runtime.check.stack import carried_versions, one_line, present
+from gisbox.runtime.payloads import HealthReport
 
 FAST_BINDINGS = ("numpy", "pyproj", "shapely", "rasterio", "osgeo.gdal")
 GOLDEN = CASES[0]
@@ -41,7 +43,7 @@ def import_all() -> tuple[dict[str, Any], dict[str, str]]:
     return modules, errors
 
 
-def run() -> dict[str, Any]:
+def run() -> HealthReport:
     """Run the fast probes; raise Unhealthy with the first error."""
     started = time.perf_counter()
     findings = Findings()
@@ -76,11 +78,11 @@ def run() -> dict[str, Any]:
     errors_found = [f for f in findings.sorted() if f.severity == "error"]
     if errors_found:
         raise Unhealthy(f"{errors_found[0].id}: {errors_found[0].message}")
-    return {
-        "healthy": True,
-        "bindings": carried_versions(modules),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    return HealthReport(
+        healthy=True,
+        bindings=carried_versions(modules),
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def check_url(url: str) -> int:
@@ -102,23 +104,33 @@ def check_url(url: str) -> int:
     return 0 if status == 200 else 1
 
 
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gisbox healthcheck",
+        description="Fast check of this environment: imports, PROJ/GDAL data, a golden "
+        "transformation (exit 0 healthy, 1 not, with one line on stderr).",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    p.add_argument("--url", help="instead, check that URL answers 200 (service readiness)")
+    return p
+
+
 def main(argv: list[str]) -> int:
-    if "--url" in argv:
-        i = argv.index("--url")
-        if i + 1 >= len(argv):
-            print("usage: gisbox healthcheck [--json] [--url URL]", file=sys.stderr)
-            return 2
-        return check_url(argv[i + 1])
-    as_json = "--json" in argv
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
+    if args.url:
+        return check_url(args.url)
     try:
         report = run()
     except Unhealthy as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
-        if as_json:
-            print(json.dumps({"healthy": False, "reason": str(exc)}))
+        if args.json:
+            print(json.dumps(HealthReport(healthy=False, reason=str(exc))))
         return 1
     except Exception as exc:  # an unexpected crash is unhealthy too, never a traceback
         print(f"unhealthy: {one_line(exc)}", file=sys.stderr)
         return 1
-    print(json.dumps(report, sort_keys=True) if as_json else "healthy")
+    print(json.dumps(report, sort_keys=True) if args.json else "healthy")
     return 0

@@ -1,9 +1,8 @@
-"""`gisbox check`: the verification suite and the environment's fingerprint.
+"""The verification suite: every probe, its findings, and the environment's fingerprint.
 
 Runs in any Python environment with the standard library and the stack it
 checks. The fingerprint is normalised (sorted keys, no timestamps, exact
 float reprs) so two identical environments give byte-identical files.
-Exit codes: 0 no errors, 1 errors, 2 usage.
 """
 
 from __future__ import annotations
@@ -11,20 +10,15 @@ from __future__ import annotations
 import json
 import math
 import platform
-import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from gisbox.runtime.check import bindings_data, environment, geometry, libmaps, raster, transforms
 from gisbox.runtime.check.findings import Findings
 from gisbox.runtime.check.projdb import env_dirs
 from gisbox.runtime.check.stack import carried_versions, import_all, one_line
+from gisbox.runtime.payloads import FINGERPRINT_FORMAT, Fingerprint
 
-FORMAT = 1
-USAGE = (
-    "usage: gisbox check [--json FILE|-] [--accuracy] [--workloads]"
-    " [--quiet: errors only, on stderr]"
-)
 NUMPY_ABI = (
     "numpy.core.multiarray failed to import",
     "compiled using NumPy 1.x",
@@ -115,7 +109,7 @@ def _workloads(workdir: str | None, findings: Findings) -> dict[str, Any]:
     return results
 
 
-def run_check(accuracy: bool = False, workloads: bool = False) -> dict[str, Any]:
+def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     findings = Findings()
     env = env_dirs(findings)
     ca_env = environment.ca_env_snapshot()
@@ -160,10 +154,10 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> dict[str, Any]
                 v.pop("path", None)
     items = findings.sorted()
     optional = {} if workload_results is None else {"workloads": workload_results}
-    return normalise(
+    fingerprint = normalise(
         {
             **optional,
-            "format": FORMAT,
+            "format": FINGERPRINT_FORMAT,
             "python": {
                 "version": platform.python_version(),
                 "machine": platform.machine(),
@@ -188,65 +182,8 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> dict[str, Any]
             },
         }
     )
+    return cast(Fingerprint, fingerprint)
 
 
-def dumps(fingerprint: dict[str, Any]) -> str:
+def dumps(fingerprint: Fingerprint) -> str:
     return json.dumps(fingerprint, indent=1, sort_keys=True) + "\n"
-
-
-def report(fp: dict[str, Any]) -> str:
-    lines = [f"gisbox check: Python {fp['python']['version']} ({fp['python']['machine']})"]
-    for name, info in sorted(fp["bindings"].items()):
-        libs = ", ".join(
-            f"{k.upper()} {v}" for k, v in info.items() if k != "version" and "_" not in k and v
-        )
-        lines.append(f"  {name} {info.get('version')}" + (f"  [{libs}]" if libs else ""))
-    for lib, versions in sorted(fp["libraries"].items()):
-        lines.append(f"  loaded lib{lib}: {', '.join(versions)}")
-    numeric = sum(isinstance(v, dict) and "value" in v for v in fp["probes"].values())
-    lines.append(f"  {numeric} numeric probes, {len(fp['probes'])} probes in all")
-    for name, result in sorted(fp.get("workloads", {}).items()):
-        lines.append(
-            f"  workload {name}: {result.get('status')}"
-            + (f" ({result['reason']})" if result.get("reason") else "")
-        )
-    for f in fp["findings"]:
-        lines.append(f"{f['severity'].upper():8} {f['id']}: {f['message']}")
-        if f["hint"]:
-            lines.append(f"         fix: {f['hint']}")
-    s = fp["summary"]
-    lines.append(f"{s['error']} errors, {s['warning']} warnings")
-    return "\n".join(lines)
-
-
-def main(argv: list[str]) -> int:
-    args = list(argv)
-    json_to = None
-    if "--json" in args:
-        i = args.index("--json")
-        if i + 1 >= len(args):
-            print(USAGE, file=sys.stderr)
-            return 2
-        json_to = args.pop(i + 1)
-        args.pop(i)
-    accuracy = "--accuracy" in args
-    quiet = "--quiet" in args
-    workloads = "--workloads" in args
-    unknown = [a for a in args if a not in ("--accuracy", "--quiet", "--workloads")]
-    if unknown:
-        print(f"unknown argument {unknown[0]!r}\n{USAGE}", file=sys.stderr)
-        return 2
-    fp = run_check(accuracy=accuracy, workloads=workloads)
-    text = dumps(fp)
-    if json_to == "-":
-        sys.stdout.write(text)
-    elif json_to:
-        with open(json_to, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    if not quiet and json_to != "-":
-        print(report(fp))
-    elif fp["summary"]["error"]:  # quiet still names the errors, on stderr
-        for f in fp["findings"]:
-            if f["severity"] == "error":
-                print(f"ERROR {f['id']}: {f['message']}", file=sys.stderr)
-    return 1 if fp["summary"]["error"] else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -9,12 +10,28 @@ from pathlib import Path
 from typing import Any
 
 
+def parser() -> argparse.ArgumentParser:
+    from gisbox.runtime.service.config import ENVIRONMENT
+
+    return argparse.ArgumentParser(
+        prog="gisbox serve",
+        description="Serve the spatial HTTP API (FastAPI + uvicorn), configured by "
+        "environment variables.",
+        epilog="environment:\n" + "".join(f"  {k}: {v}\n" for k, v in ENVIRONMENT.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def main(argv: list[str]) -> int:
+    try:
+        parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
     try:
         import uvicorn
 
         from gisbox.runtime.service.app import create_app
-        from gisbox.runtime.service.config import ENVIRONMENT, Settings
+        from gisbox.runtime.service.config import Settings
     except ImportError as exc:
         print(
             f"gisbox serve needs FastAPI and uvicorn in the image ({exc}); "
@@ -22,11 +39,6 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    if argv[:1] in (["-h"], ["--help"]):
-        print("usage: gisbox serve\nconfigured by environment variables:")
-        for name, text in ENVIRONMENT.items():
-            print(f"  {name}: {text}")
-        return 0
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
     # several workers need an import string: each worker process builds its own app, and

@@ -10,8 +10,8 @@ deterministic versions that `gisbox check --workloads` fingerprints
 
 from __future__ import annotations
 
-from gisbox.runtime.errors import SpecError
+from gisbox.runtime.errors import UsageError
 
 
-class WorkloadInputError(SpecError):
+class WorkloadInputError(UsageError):
     """Bad input to a workload (exit code 2): names the file or option and the fix."""
