@@ -23,15 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from bench_minimal import make_project
+from bench_minimal import build, lock, make_project
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from gisbox.build import build_image
-from gisbox.engine import Engine
-from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.engines.docker import detect_docker
 from gisbox.runtime.workloads.chunked import focal_mean, ndvi
-from gisbox.spec import SPEC_FILE, load_spec
 
 
 def write_big_raster(path: Path, side: int) -> None:
@@ -72,14 +69,13 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=4.5, help="raster size / memory limit")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
-    engine = Engine.detect()
+    engine = detect_docker()
     side = math.ceil(math.sqrt(args.factor * args.memory_mb * 2**20 / 4) / 512) * 512
     work = Path(tempfile.mkdtemp(prefix="gisbox-bench-chunked-", dir="/var/tmp"))
     try:
         project = make_project(work / "project", "wheels")
-        spec = load_spec(project / SPEC_FILE)
-        write_lock(resolve_lock(spec, engine), project / LOCK_FILE)
-        build_image(project, engine)
+        spec = lock(project, engine).spec
+        build(project, engine)
         data = work / "data"
         data.mkdir(mode=0o777)
         data.chmod(0o777)
@@ -97,7 +93,7 @@ def main() -> None:
         )
         for op, extra in (("ndvi", []), ("focal-mean", ["--size", "5"])):
             t = time.monotonic()
-            res = engine.run(
+            res = engine.command(
                 "run", "--rm", f"--memory={args.memory_mb}m", f"--memory-swap={args.memory_mb}m",
                 "-v", f"{data}:/data", spec.reference, "gisbox", "run", "chunked", op,
                 "/data/big.tif", "--out", f"/data/{op}.tif", *extra, "--json",

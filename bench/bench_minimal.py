@@ -24,10 +24,13 @@ import time
 import zlib
 from pathlib import Path
 
-from gisbox.build import build_image
-from gisbox.engine import Engine
-from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.build import BuildReport, build_image
+from gisbox.engines.cli_engine import CliEngine
+from gisbox.engines.docker import detect_docker
+from gisbox.lockfile import write_lock
+from gisbox.locking import resolve_lock
 from gisbox.profiles import init_project
+from gisbox.project import Paths, Project
 from gisbox.spec import SPEC_FILE, load_spec
 
 TARGET_MB, TARGET_GZIP_MB, TARGET_HEALTHCHECK_S = 400.0, 140.0, 0.5
@@ -54,9 +57,20 @@ def make_project(root: Path, strategy: str) -> Path:
     return root
 
 
-def gzip_size(engine: Engine, ref: str) -> int:
+def lock(project: Path, engine: CliEngine) -> Project:
+    """`gisbox lock` for the project; the project as build and push load it."""
+    paths = Paths(project)
+    write_lock(resolve_lock(load_spec(paths.spec), engine), paths.lock)
+    return Project.load(project)
+
+
+def build(project: Path, engine: CliEngine) -> BuildReport:
+    return build_image(Project.load(project), engine)
+
+
+def gzip_size(engine: CliEngine, ref: str) -> int:
     """Bytes of `docker save REF | gzip -6`, streamed."""
-    proc = subprocess.Popen([engine.client.path, "save", ref], stdout=subprocess.PIPE)
+    proc = subprocess.Popen([engine.path, "save", ref], stdout=subprocess.PIPE)
     assert proc.stdout is not None
     comp, total = zlib.compressobj(6, zlib.DEFLATED, 31), 0
     while chunk := proc.stdout.read(1 << 20):
@@ -66,19 +80,19 @@ def gzip_size(engine: Engine, ref: str) -> int:
     return total
 
 
-def start_to_healthy(engine: Engine, ref: str) -> tuple[float, float]:
+def start_to_healthy(engine: CliEngine, ref: str) -> tuple[float, float]:
     """(seconds until Docker says healthy, seconds until `gisbox healthcheck` first passes)."""
     name = f"gisbox-bench-{int(time.time())}"
     started = time.monotonic()
-    engine.run("run", "-d", "--name", name, ref, "sleep", "300")
+    engine.command("run", "-d", "--name", name, ref, "sleep", "300")
     first_pass = docker_healthy = -1.0
     try:
         while time.monotonic() - started < 120 and docker_healthy < 0:
             if first_pass < 0:
-                res = engine.run("exec", name, "gisbox", "healthcheck", check=False)
+                res = engine.command("exec", name, "gisbox", "healthcheck", check=False)
                 if res.returncode == 0:
                     first_pass = time.monotonic() - started
-            status = engine.run("inspect", "--format", "{{.State.Health.Status}}", name).stdout
+            status = engine.command("inspect", "--format", "{{.State.Health.Status}}", name).stdout
             if status.strip() == "healthy":
                 docker_healthy = time.monotonic() - started
             time.sleep(0.25)
@@ -87,15 +101,15 @@ def start_to_healthy(engine: Engine, ref: str) -> tuple[float, float]:
         engine.remove_container(name)
 
 
-def healthcheck_latency(engine: Engine, ref: str, runs: int = 10) -> tuple[float, float]:
+def healthcheck_latency(engine: CliEngine, ref: str, runs: int = 10) -> tuple[float, float]:
     """(median wall seconds of `docker exec … gisbox healthcheck`, median in-process seconds)."""
     name = f"gisbox-bench-lat-{int(time.time())}"
-    engine.run("run", "-d", "--name", name, ref, "sleep", "300")
+    engine.command("run", "-d", "--name", name, ref, "sleep", "300")
     walls, inner = [], []
     try:
         for _ in range(runs):
             t = time.monotonic()
-            res = engine.run("exec", name, "gisbox", "healthcheck", "--json")
+            res = engine.command("exec", name, "gisbox", "healthcheck", "--json")
             walls.append(time.monotonic() - t)
             inner.append(float(json.loads(res.stdout)["seconds"]))
     finally:
@@ -108,17 +122,16 @@ def main() -> None:
     parser.add_argument("--warm", action="store_true", help="keep BuildKit's cache")
     parser.add_argument("--strategy", choices=("wheels", "system"), default="wheels")
     args = parser.parse_args()
-    engine = Engine.detect()
+    engine = detect_docker()
     with tempfile.TemporaryDirectory(prefix="gisbox-bench-") as tmp:
         project = make_project(Path(tmp), args.strategy)
-        spec = load_spec(project / SPEC_FILE)
-        write_lock(resolve_lock(spec, engine), project / LOCK_FILE)
-        engine.run("rmi", "-f", spec.reference, check=False)
+        spec = lock(project, engine).spec
+        engine.command("rmi", "-f", spec.reference, check=False)
         if not args.warm:
-            engine.run("builder", "prune", "-af", timeout=600)
-        cold = build_image(project, engine)
+            engine.command("builder", "prune", "-af", timeout=600)
+        cold = build(project, engine)
         (project / "app" / "main.py").write_text("print('bench, changed')\n")
-        warm = build_image(project, engine)
+        warm = build(project, engine)
         gz = gzip_size(engine, spec.reference)
         healthy, first_pass = start_to_healthy(engine, spec.reference)
         wall, inner = healthcheck_latency(engine, spec.reference)

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from bench_minimal import build, lock
 from rasterio.transform import from_origin
 
-from gisbox.build import build_image
-from gisbox.engine import Engine
-from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+from gisbox.engines.docker import detect_docker
 from gisbox.profiles import init_project
-from gisbox.spec import SPEC_FILE, load_spec
+from gisbox.spec import SPEC_FILE
 
 BATCH = 10_000
 DIRECT = f"""
@@ -110,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    engine = Engine.detect()
+    engine = detect_docker()
     with tempfile.TemporaryDirectory(prefix="gisbox-bench-svc-") as tmp:
         root = Path(tmp)
         project, data = root / "project", root / "data"
@@ -126,9 +125,8 @@ def main() -> None:
                 flags=re.M,
             )
         )
-        spec = load_spec(spec_path)
-        write_lock(resolve_lock(spec, engine), project / LOCK_FILE)
-        build_image(project, engine)
+        spec = lock(project, engine).spec
+        build(project, engine)
         rng = np.random.default_rng(0)
         with rasterio.open(
             data / "scene.tif",
@@ -158,7 +156,7 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         name = f"gisbox-bench-svc-{port}"
-        engine.run(
+        engine.command(
             "run",
             "-d",
             "--name",
@@ -179,7 +177,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            direct = float(engine.run("exec", name, "python", "-c", DIRECT).stdout)
+            direct = float(engine.command("exec", name, "python", "-c", DIRECT).stdout)
             points = [[(i % 3600) / 10 - 180, (i % 1700) / 10 - 85] for i in range(BATCH)]
             t_rps, t50, t99, t_err = wrk(
                 base + "/v1/transform",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent host set-up for gisbox on Debian 12 as root:
 #   - a Docker engine (Debian's docker.io) running, and a client that builds with BuildKit;
+#   - Podman (Debian's 4.3) with runc, the second engine gisbox drives;
 #   - debootstrap, for `gisbox base` when no registry is reachable;
 #   - .venv with gisbox and its development tools.
 # Safe to run again: it installs and starts only what is missing.
@@ -36,6 +37,11 @@ if ! engine_up; then
   for _ in $(seq 1 60); do engine_up && break; sleep 1; done
   engine_up || { log "dockerd did not come up; see /var/log/gisbox-dockerd.log"; exit 1; }
 fi
+# Podman: daemonless, nothing to start; runc because crun refuses hybrid cgroup layouts
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+  log "installing Debian's podman and runc"
+  apt_install podman runc uidmap slirp4netns fuse-overlayfs
+fi
 command -v debootstrap >/dev/null || { log "installing debootstrap"; apt_install debootstrap; }
 # Debian's registry, for the push tests (started by the tests on 127.0.0.1, never as a service)
 command -v docker-registry >/dev/null || { log "installing docker-registry"; apt_install docker-registry; }
@@ -50,4 +56,4 @@ fi
 log "installing gisbox into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e '.[dev]'
-log "ready: $(.venv/bin/gisbox --version); engine $(/usr/bin/docker version --format '{{.Server.Version}}' 2>/dev/null || docker version --format '{{.Server.Version}}')"
+log "ready: $(.venv/bin/gisbox --version); Docker $(/usr/bin/docker version --format '{{.Server.Version}}' 2>/dev/null || docker version --format '{{.Server.Version}}'); $(podman --version)"

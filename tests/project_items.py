@@ -16,7 +16,7 @@ each project the hook collects:
 - `<name>::verify` when the project has a `verify.py`: the project is locked afresh and
   built with the real CLI (once per session, shared with the integration tests), and
   `verify.py` runs inside the image as its user; it exits non-zero when something that
-  must hold does not (see `tests/integration/conftest.py`).
+  must hold does not (see `tests/image_fixtures.py`).
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ class ProjectFile(pytest.File):
         for name, check in CHECKS.items():
             yield ProjectItem.from_parent(self, name=name, check=check)
         if (self.path.parent / "verify.py").is_file():
-            from tests.integration.verify_item import verify_in_image
+            from tests.image_fixtures import verify_in_image
 
             item = pytest.Function.from_parent(self, name="verify", callobj=verify_in_image)
             item.add_marker("docker")

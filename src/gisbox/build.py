@@ -1,33 +1,31 @@
-"""`gisbox build`: render, build with BuildKit, tag, verify inside, measure.
+"""`gisbox build`: render, build, verify inside, measure.
 
-Lifecycle: load spec -> refuse a stale lock -> ensure the base -> render the
-context -> build -> run `gisbox healthcheck --json` in the new image as its
-non-root user -> collect size, layers and versions into a `BuildReport`.
+Lifecycle: the project (spec + fresh lock) -> ensure the base -> render the context ->
+build with the engine (the CA bundle and credentials as build secrets only) -> run
+`gisbox healthcheck` and `gisbox check` in the new image as its non-root user -> a
+`BuildReport` with size, layers, versions and findings.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gisbox.base import ensure_base
+from gisbox import verify
+from gisbox.build_context import write_context
 from gisbox.cacert import find_ca_bundle
-from gisbox.engine import Engine
-from gisbox.lock import LOCK_FILE, check_fresh, read_lock
-from gisbox.render import SUPPORT_DIR, lock_digest, render, write_context
-from gisbox.runtime.atomic import write_text_atomic
-from gisbox.runtime.errors import BuildError, VerifyError
-from gisbox.spec import SPEC_FILE, Spec, load_spec
+from gisbox.debootstrap_base import ensure_base
+from gisbox.engines import BuildRequest, ContainerEngine
+from gisbox.lockfile import LOCK_FILE
+from gisbox.project import Project
+from gisbox.render import render
+from gisbox.runtime.errors import BuildError
+from gisbox.runtime.payloads import Bindings
 
-FINGERPRINT_FILE = "fingerprint.json"
-FINGERPRINT_LABEL = "io.gisbox.fingerprint-digest"
 _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 
 
@@ -41,8 +39,7 @@ class BuildReport:
     engine: str = ""
     ca_bundle: str = ""
     healthy: bool = False
-    health_reason: str = ""
-    bindings: dict[str, Any] = field(default_factory=dict)
+    bindings: Bindings = field(default_factory=dict)
     lock_digest: str = ""
     fingerprint: str = ""
     fingerprint_digest: str = ""
@@ -50,7 +47,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 def explain_failure(lines: list[str]) -> str:
@@ -73,9 +70,23 @@ def explain_failure(lines: list[str]) -> str:
     return "\n".join(ln if len(ln) <= 300 else ln[:300] + " …" for ln in context)
 
 
+def build_secrets(
+    ca_cert: Path | None, netrc: Path | None
+) -> tuple[tuple[tuple[str, Path], ...], str]:
+    """(build secrets, what the report says about the CA bundle)."""
+    bundle, origin = find_ca_bundle(ca_cert)
+    secrets: list[tuple[str, Path]] = []
+    if bundle is not None:
+        secrets.append(("gisbox_ca", bundle))
+    if netrc is not None:
+        secrets.append(("gisbox_netrc", netrc))
+    said = f"{bundle} ({origin}, build secret)" if bundle is not None else origin
+    return tuple(secrets), said
+
+
 def build_image(
-    project: Path,
-    engine: Engine,
+    project: Project,
+    engine: ContainerEngine,
     *,
     ca_cert: Path | None = None,
     netrc: Path | None = None,
@@ -84,114 +95,68 @@ def build_image(
     on_line: Callable[[str], None] = lambda _l: None,
     on_step: Callable[[str], None] = lambda _s: None,
 ) -> BuildReport:
-    spec: Spec = load_spec(project / SPEC_FILE)
-    lock = read_lock(project / LOCK_FILE)
-    check_fresh(spec, lock, project / LOCK_FILE)
+    spec, paths = project.spec, project.paths
+    secrets, ca_said = build_secrets(ca_cert, netrc)
     on_step(f"checking the base image {spec.image.base}")
     ensure_base(engine, spec.image.base)
-    digest = lock_digest(project)
     on_step("rendering Dockerfile and .dockerignore")
-    dockerfile = write_context(project, render(spec, lock, digest))
-    report = BuildReport(tag=spec.reference, engine=engine.client.description, lock_digest=digest)
-
-    bundle, origin = find_ca_bundle(ca_cert)
-    secrets: list[tuple[str, Path]] = []
-    if bundle is not None:
-        secrets.append(("gisbox_ca", bundle))
-        report.ca_bundle = f"{bundle} ({origin}, BuildKit secret)"
-    else:
-        report.ca_bundle = origin
-    if netrc is not None:
-        secrets.append(("gisbox_netrc", netrc))
-    argv = engine.build_argv(
-        context=project,
+    dockerfile = write_context(paths, render(project))
+    report = BuildReport(
+        tag=spec.reference,
+        engine=engine.description,
+        lock_digest=project.lock_digest,
+        ca_bundle=ca_said,
+    )
+    request = BuildRequest(
+        context=paths.root,
         dockerfile=dockerfile,
         tag=spec.reference,
         platform=spec.image.platform,
         secrets=secrets,
-        extra=["--no-cache"] if no_cache else [],
+        no_cache=no_cache,
     )
-    on_step(f"building {spec.reference} with {engine.client.description}")
+    on_step(f"building {spec.reference} with {engine.description}")
     started = time.monotonic()
-    rc, lines = engine.stream(argv, on_line)
+    result = engine.build(request, on_line)
     report.build_seconds = round(time.monotonic() - started, 1)
-    log = project / SUPPORT_DIR / "build.log"
-    log.write_text("\n".join(lines) + "\n")
-    if rc != 0:
-        raise BuildError(f"docker build failed: {explain_failure(lines)}", hint=f"full log: {log}")
+    paths.build_log.write_text("\n".join(result.lines) + "\n")
+    if result.returncode != 0:
+        raise BuildError(
+            f"{engine.name} build failed: {explain_failure(result.lines)}",
+            hint=f"full log: {paths.build_log}",
+        )
     info = engine.inspect(spec.reference)
-    report.image_id = str(info["Id"])
-    report.size_bytes = int(info["Size"])
-    report.layers = len(info["RootFS"]["Layers"])
+    report.image_id, report.size_bytes, report.layers = info.id, info.size, len(info.layers)
 
+    uid = spec.runtime.uid
     on_step("running `gisbox healthcheck` inside the image as its non-root user")
-    verify(engine, spec, report)
+    health = verify.healthcheck(engine, report.image_id, uid, spec.reference)
+    report.healthy = True
+    report.bindings = health.get("bindings", {})
     on_step(
         "running `gisbox check"
         + (" --workloads" if workloads else "")
         + "` inside the image; keeping its fingerprint"
     )
-    fingerprint(engine, spec, report, project / SUPPORT_DIR / FINGERPRINT_FILE, workloads)
-    return report
-
-
-def _gisbox_in_image(
-    engine: Engine, spec: Spec, image: str, *args: str
-) -> subprocess.CompletedProcess[str]:
-    """Run the in-image `gisbox` as the image's non-root user."""
-    user = f"{spec.runtime.uid}:{spec.runtime.uid}"
-    return engine.container_run(
-        "--rm", "--user", user, image, "/usr/local/bin/gisbox", *args, timeout=300
+    verified = verify.fingerprint(
+        engine,
+        report.image_id,
+        uid=uid,
+        reference=spec.reference,
+        dest=paths.fingerprint,
+        workloads=workloads,
     )
-
-
-def fingerprint(
-    engine: Engine, spec: Spec, report: BuildReport, dest: Path, workloads: bool = False
-) -> None:
-    """Run the full suite in the image, write the fingerprint beside it, label its digest."""
-    extra = ["--workloads"] if workloads else []
-    res = _gisbox_in_image(engine, spec, report.image_id, "check", *extra, "--json", "-")
-    try:
-        fp = json.loads(res.stdout)
-    except json.JSONDecodeError:
-        raise VerifyError(
-            f"`gisbox check` in {spec.reference} produced no fingerprint: {res.stderr[-800:]}"
-        ) from None
-    write_text_atomic(dest, res.stdout)
-    digest = "sha256:" + hashlib.sha256(res.stdout.encode()).hexdigest()
-    report.fingerprint = str(dest)
-    report.fingerprint_digest = digest
-    report.findings = {s: int(n) for s, n in fp["summary"].items()}
+    fp = verified.fingerprint
+    report.image_id = verified.image_id
+    report.fingerprint, report.fingerprint_digest = str(verified.path), verified.digest
+    summary = fp["summary"]
+    report.findings = {
+        "error": summary["error"],
+        "warning": summary["warning"],
+        "info": summary["info"],
+    }
     report.bindings = fp["bindings"]
     report.warnings = [
         f"{f['id']}: {f['message']}" for f in fp["findings"] if f["severity"] == "warning"
     ]
-    report.image_id = engine.add_labels(
-        spec.reference,
-        spec.reference,
-        {FINGERPRINT_LABEL: digest},
-        env={"GISBOX_FINGERPRINT_DIGEST": digest},  # for `gisbox serve`'s /v1/info
-    )
-    errors = [f for f in fp["findings"] if f["severity"] == "error"]
-    if errors:
-        listed = "\n".join(f"  {f['id']}: {f['message']}" for f in errors)
-        raise VerifyError(
-            f"`gisbox check` found {len(errors)} error(s) in {spec.reference}:\n{listed}",
-            hint=f"full fingerprint: {dest}",
-        )
-
-
-def verify(engine: Engine, spec: Spec, report: BuildReport) -> None:
-    res = _gisbox_in_image(engine, spec, report.image_id, "healthcheck", "--json")
-    try:
-        payload = json.loads(res.stdout.strip().splitlines()[-1])
-    except (json.JSONDecodeError, IndexError):
-        payload = {}
-    report.healthy = res.returncode == 0 and bool(payload.get("healthy"))
-    report.bindings = payload.get("bindings", {})
-    if not report.healthy:
-        report.health_reason = res.stderr.strip() or payload.get("reason", "no output")
-        raise VerifyError(
-            f"{spec.reference} was built but is unhealthy: {report.health_reason}",
-            hint="run `docker run --rm IMAGE gisbox healthcheck` to reproduce",
-        )
+    return report

@@ -1,19 +1,37 @@
-"""The `gisbox` command line: thin click commands over the library functions."""
+"""The `gisbox` command line: one thin click command per verb over the library.
+
+Errors are handled once, in `GisboxGroup`: a `GisboxError` prints `error: …` and its
+`fix:` hint and exits with its class's code. `check`, `healthcheck` and `run` hand their
+arguments to the in-image verbs (`gisbox.runtime.main`): one parser each, the same on a
+host as in an image.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from gisbox import __version__
-from gisbox.runtime.errors import GisboxError, SpecError
+from gisbox.runtime.errors import GisboxError
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+class GisboxGroup(click.Group):
+    """Catches every GisboxError of every command, once."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GisboxError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  fix: {exc.hint}", err=True)
+            ctx.exit(exc.exit_code)
+
+
 project_option = click.option(
     "--project",
     "-C",
@@ -22,25 +40,20 @@ project_option = click.option(
     show_default=True,
     help="The project directory (holds gisbox.toml).",
 )
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["docker", "podman"]),
+    default=None,
+    help="Container engine (default: $GISBOX_ENGINE, else a running Docker, else Podman).",
+)
+workloads_option = click.option(
+    "--workloads",
+    is_flag=True,
+    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
+)
 
 
-def handle_errors(func: F) -> F:
-    """Print a GisboxError as `error: …` + fix hint and exit with its code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GisboxError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  fix: {exc.hint}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GisboxGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gisbox")
 def cli() -> None:
     """Build small, verified production images of Python geospatial stacks."""
@@ -52,7 +65,6 @@ def cli() -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing gisbox.toml.")
 @project_option
-@handle_errors
 def init(profile: str, force: bool, project: Path) -> None:
     """Write a commented gisbox.toml for a profile."""
     from gisbox.profiles import init_project
@@ -63,22 +75,25 @@ def init(profile: str, force: bool, project: Path) -> None:
 
 @cli.command()
 @project_option
+@engine_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@handle_errors
-def lock(project: Path, quiet: bool) -> None:
+def lock(project: Path, engine: str | None, quiet: bool) -> None:
     """Resolve gisbox.lock: exact versions and sha256 hashes for the image's platform."""
-    from gisbox.engine import Engine
-    from gisbox.lock import LOCK_FILE, resolve_lock, write_lock
+    from gisbox.engines import select_engine
+    from gisbox.lockfile import write_lock
+    from gisbox.locking import resolve_lock
+    from gisbox.project import Paths
     from gisbox.report import console, progress
-    from gisbox.spec import SPEC_FILE, load_spec
+    from gisbox.spec import load_spec
 
-    spec = load_spec(project / SPEC_FILE)
-    engine = Engine.detect()
+    paths = Paths(project)
+    spec = load_spec(paths.spec)
+    chosen = select_engine(engine)
     with progress(not quiet) as (on_step, _):
-        result = resolve_lock(spec, engine, on_step)
-    write_lock(result, project / LOCK_FILE)
+        result = resolve_lock(spec, chosen, on_step)
+    write_lock(result, paths.lock)
     console.print(
-        f"wrote {project / LOCK_FILE}: {len(result.packages)} Python packages, "
+        f"wrote {paths.lock}: {len(result.packages)} Python packages, "
         f"{len(result.os_packages)} OS packages, Python {result.target.python_full}, "
         f"{result.target.python_platform}"
     )
@@ -86,22 +101,20 @@ def lock(project: Path, quiet: bool) -> None:
 
 @cli.command()
 @project_option
-@handle_errors
 def dockerfile(project: Path) -> None:
     """Write the Dockerfile, .dockerignore and .gisbox/ support files from spec and lock."""
-    from gisbox.lock import LOCK_FILE, check_fresh, read_lock
-    from gisbox.render import lock_digest, render, write_context
-    from gisbox.spec import SPEC_FILE, load_spec
+    from gisbox.build_context import write_context
+    from gisbox.project import Project
+    from gisbox.render import render
 
-    spec = load_spec(project / SPEC_FILE)
-    the_lock = read_lock(project / LOCK_FILE)
-    check_fresh(spec, the_lock, project / LOCK_FILE)
-    path = write_context(project, render(spec, the_lock, lock_digest(project)))
-    click.echo(f"wrote {path} and {project / '.dockerignore'}")
+    loaded = Project.load(project)
+    path = write_context(loaded.paths, render(loaded))
+    click.echo(f"wrote {path} and {loaded.paths.dockerignore}")
 
 
 @cli.command()
 @project_option
+@engine_option
 @click.option(
     "--ca-cert",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -110,34 +123,32 @@ def dockerfile(project: Path) -> None:
 @click.option(
     "--netrc",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="netrc with private-index credentials (a BuildKit secret).",
+    help="netrc with private-index credentials (a build secret).",
 )
-@click.option("--no-cache", is_flag=True, help="Build without BuildKit's layer cache.")
-@click.option(
-    "--workloads",
-    is_flag=True,
-    help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
-)
+@click.option("--no-cache", is_flag=True, help="Build without the engine's layer cache.")
+@workloads_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@handle_errors
 def build(
     project: Path,
+    engine: str | None,
     ca_cert: Path | None,
     netrc: Path | None,
     no_cache: bool,
     workloads: bool,
     as_json: bool,
 ) -> None:
-    """Render, build with BuildKit, verify inside the image, report."""
+    """Render, build, verify inside the image, report."""
     from gisbox.build import build_image
-    from gisbox.engine import Engine
+    from gisbox.engines import select_engine
+    from gisbox.project import Project
     from gisbox.report import print_build, progress
 
-    engine = Engine.detect()
+    loaded = Project.load(project)  # before the engine: a stale lock is exit 3, not 4
+    chosen = select_engine(engine)
     with progress(not as_json) as (on_step, on_line):
         report = build_image(
-            project,
-            engine,
+            loaded,
+            chosen,
             ca_cert=ca_cert,
             netrc=netrc,
             no_cache=no_cache,
@@ -150,6 +161,7 @@ def build(
 
 @cli.command()
 @project_option
+@engine_option
 @click.option(
     "--to",
     "target",
@@ -158,58 +170,47 @@ def build(
     help="Where to push (the spec's tag when none is given).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@handle_errors
-def push(project: Path, target: str, as_json: bool) -> None:
+def push(project: Path, engine: str | None, target: str, as_json: bool) -> None:
     """Tag the built image for a registry and push it; print its digest."""
-    import json
+    from gisbox.engines import select_engine
+    from gisbox.project import Project
+    from gisbox.push import push as push_image
 
-    from gisbox.engine import Engine
-    from gisbox.push import push as do_push
-    from gisbox.push import target_reference
-    from gisbox.spec import SPEC_FILE, load_spec
-
-    spec = load_spec(project / SPEC_FILE)
-    pushed = do_push(Engine.detect(), spec.reference, target_reference(target, spec.image.tag))
+    loaded = Project.load(project)
+    pushed = push_image(loaded, select_engine(engine), target)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "reference": pushed.reference,
-                    "digest": pushed.digest,
-                    "by_digest": pushed.by_digest,
-                    "image_id": pushed.image_id,
-                }
-            )
-        )
+        fields = ("reference", "digest", "by_digest", "image_id")
+        click.echo(json.dumps({f: getattr(pushed, f) for f in fields}))
     else:
         click.echo(f"pushed {pushed.reference}\n  {pushed.by_digest}\n  image {pushed.image_id}")
 
 
 @cli.command()
 @project_option
+@engine_option
 @click.option("--mirror", default=None, help="Debian mirror (default: deb.debian.org).")
 @click.option("--tag", default=None, help="Tag to create (default: the spec's image.base).")
-@handle_errors
-def base(project: Path, mirror: str | None, tag: str | None) -> None:
+def base(project: Path, engine: str | None, mirror: str | None, tag: str | None) -> None:
     """Make the Debian base image from a Debian mirror with debootstrap."""
-    from gisbox.base import DEFAULT_MIRROR, make_base
-    from gisbox.engine import Engine
+    from gisbox.debootstrap_base import DEFAULT_MIRROR, make_base, suite_for
+    from gisbox.engines import select_engine
+    from gisbox.project import Paths
     from gisbox.report import console, human_size, progress
-    from gisbox.spec import SPEC_FILE, Spec, load_spec
+    from gisbox.spec import Spec, load_spec
 
-    spec_path = project / SPEC_FILE
-    reference = tag or (load_spec(spec_path) if spec_path.exists() else Spec()).image.base
-    engine = Engine.detect()
+    paths = Paths(project)
+    reference = tag or (load_spec(paths.spec) if paths.spec.exists() else Spec()).image.base
+    suite_for(reference)  # a usage error for bases debootstrap cannot make, before any work
+    chosen = select_engine(engine)
     with progress(True) as (on_step, on_line):
-        on_step(f"debootstrap {reference} from {mirror or DEFAULT_MIRROR}")
-        image_id = make_base(engine, reference, mirror=mirror or DEFAULT_MIRROR, on_line=on_line)
-    size = int(engine.inspect(reference)["Size"])
+        on_step(f"debootstrap {reference} from {mirror or DEFAULT_MIRROR} into {chosen.name}")
+        image_id = make_base(chosen, reference, mirror=mirror or DEFAULT_MIRROR, on_line=on_line)
+    size = chosen.inspect(reference).size
     console.print(f"created {reference} ({image_id[:19]}, {human_size(size)})")
 
 
 def _passthrough(verb: str, help_text: str) -> None:
-    """A host command that hands its arguments to the in-image verb: options declared once
-    (argparse, in gisbox.runtime), the same on a host as in an image."""
+    """A host command that hands its arguments to the in-image verb."""
 
     @cli.command(
         name=verb,
@@ -234,10 +235,8 @@ _passthrough("healthcheck", "Fast check here: imports, PROJ/GDAL data, a golden 
 @click.argument("b", type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Any difference counts, paths and in-tolerance too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-@handle_errors
 def diff(a: Path, b: Path, strict: bool, as_json: bool) -> None:
     """Compare two fingerprints (from `gisbox check --json`); exit 1 on drift."""
-    import json
     from dataclasses import asdict
 
     from gisbox.diff import compare, has_drift, load_fingerprint
@@ -274,11 +273,8 @@ def diff(a: Path, b: Path, strict: bool, as_json: bool) -> None:
     help="IoU needed to match a predicted polygon to a true one.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-@handle_errors
 def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -> None:
     """Compare predictions with truth: pixel IoU, object F1, coordinate drift."""
-    import json
-
     from gisbox.evaluate import evaluate
 
     result = evaluate(pred, truth, iou_threshold)
@@ -295,8 +291,4 @@ def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except SpecError as exc:  # pragma: no cover - handled in commands
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    cli()

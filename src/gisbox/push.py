@@ -1,14 +1,19 @@
-"""`gisbox push`: tag the spec's image for a registry, push it, report the digest."""
+"""`gisbox push`: tag the project's image for a registry, push it, report the digest.
+
+Only an image built from the project's current lock is pushed: its
+`io.gisbox.lock-digest` label must be the digest of gisbox.lock.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from gisbox.engine import Engine
+from gisbox.engines import ContainerEngine
+from gisbox.project import Project
 from gisbox.runtime.errors import EngineError, UsageError
 
-_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+LOCK_LABEL = "io.gisbox.lock-digest"
 _REF = re.compile(r"^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._-]+)+(?::[A-Za-z0-9_.-]+)?$")
 
 
@@ -34,17 +39,21 @@ def target_reference(target: str, default_tag: str) -> str:
     return target if ":" in target.rsplit("/", 1)[-1] else f"{target}:{default_tag}"
 
 
-def push(engine: Engine, source: str, target: str) -> Pushed:
-    if not engine.image_exists(source):
-        raise EngineError(f"{source} does not exist here", hint="run `gisbox build` first")
-    engine.run("tag", source, target)
-    res = engine.run("push", target, check=False, timeout=3600)
-    if res.returncode != 0:
+def push(project: Project, engine: ContainerEngine, target: str) -> Pushed:
+    source = project.spec.reference
+    destination = target_reference(target, project.spec.image.tag)
+    if not engine.exists(source):
         raise EngineError(
-            f"pushing {target} failed: {(res.stderr or res.stdout).strip()[-600:]}",
-            hint="check the registry address, `docker login`, or TLS settings",
+            f"{source} does not exist in {engine.name}", hint="run `gisbox build` first"
         )
-    m = _DIGEST.search(res.stdout)
-    if not m:
-        raise EngineError(f"pushed {target} but the engine reported no digest: {res.stdout[-300:]}")
-    return Pushed(reference=target, digest=m.group(1), image_id=str(engine.inspect(target)["Id"]))
+    info = engine.inspect(source)
+    built_from = info.labels.get(LOCK_LABEL)
+    if built_from != project.lock_digest:
+        raise EngineError(
+            f"{source} was built from another lock ({built_from or 'no gisbox label'}; "
+            f"gisbox.lock is {project.lock_digest})",
+            hint="run `gisbox build`, then push",
+        )
+    engine.tag(source, destination)
+    digest = engine.push(destination)
+    return Pushed(reference=destination, digest=digest, image_id=info.id)

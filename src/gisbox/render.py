@@ -1,30 +1,23 @@
-"""Render the Dockerfile, .dockerignore and build-context support files.
+"""Render the Dockerfile and .dockerignore of a project from its spec and lock.
 
-Everything written here derives from the spec and the lock alone; the
-support files go to `.gisbox/` in the project (the only other part of the
-build context besides the app files).
+`context_for(project)` gathers everything the template uses into one frozen, typed
+`RenderContext` (the strategy's and the base family's contributions included);
+`render(project)` renders it. Nothing here branches on a strategy or family: they speak
+through `Contribution`s (gisbox.plugin_api).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path, PurePosixPath
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from pathlib import PurePosixPath
 
 from gisbox import __version__
-from gisbox.bases import UBUNTUGIS_KEYRING, family_for, fetch_key_commands
-from gisbox.lock import LOCK_FILE, Lock, requirements_for
-from gisbox.runtime.atomic import write_text_atomic
+from gisbox.plugin_api import Fragments
+from gisbox.project import Project
 from gisbox.spec import Spec
+from gisbox.templating import render_template
 
-SUPPORT_DIR = ".gisbox"
 # Parts of the Python standard library no production service imports (CPython's own test
 # suite's extension modules included; shell globs, relative to the stdlib directory).
 STDLIB_EXCLUDES = (
@@ -43,18 +36,48 @@ STDLIB_EXCLUDES = (
 # `install_tag: 'tests'`), like the tests directories removed beside them. Shell globs in
 # site-packages.
 TEST_ONLY_MODULES = ("numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so")
-# stdlib-only scripts run in the builder (stdlib_zip.py also in the runtime stage)
-BUILDER_HELPERS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
-LAUNCHER = """#!/opt/venv/bin/python
-# gisbox's in-image command (standard library + the stack only).
-import sys
+# stdlib-only scripts the builder runs from .gisbox/ (stdlib_zip.py also the runtime stage)
+BUILDER_SCRIPTS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
+SERVE_COMMAND = ("/usr/local/bin/gisbox", "serve")
 
-sys.path.insert(0, "/opt/gisbox")
-from gisbox.runtime.main import main
 
-if __name__ == "__main__":  # spawned worker processes (gisbox serve) re-import this file
-    sys.exit(main())
-"""
+@dataclass(frozen=True, kw_only=True)
+class RenderContext:
+    """Everything Dockerfile.j2 uses (tests/unit/test_templates.py keeps them in step)."""
+
+    gisbox_version: str
+    lock_digest: str
+    base: str
+    python: str  # "3.11"
+    runtime_pins: tuple[str, ...]  # name=version, the python and runtime stages
+    builder_pins: tuple[str, ...]  # the builder stage's own
+    uv_url: str
+    uv_sha256: str
+    index_args: tuple[str, ...]
+    strip: bool
+    bytecode: str  # "imported" | "all" | "none"
+    stdlib: str  # "zip" | "files"
+    builder_helpers: tuple[str, ...]
+    test_modules: tuple[str, ...]
+    python_excludes: tuple[str, ...]
+    ca_bundle: str | None  # certifi's bundle in the environment, when locked
+    uid: int
+    user: str
+    env: tuple[tuple[str, str], ...]
+    workdir: str
+    app_files: tuple[tuple[str, str], ...]  # (source in the context, destination)
+    labels: tuple[tuple[str, str], ...]
+    command: str  # JSON exec form
+    service_port: int | None  # `gisbox serve` behind tini, readiness HEALTHCHECK
+    fragments: Fragments = field(default_factory=Fragments)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgnoreContext:
+    """What dockerignore.j2 uses."""
+
+    builder_helpers: tuple[str, ...]
+    app_sources: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,27 +85,12 @@ class Rendered:
     dockerfile: str
     dockerignore: str
     requirements: str
-    # strategy "system": {name: (its build requirements, its sdist line)}
-    sources: dict[str, tuple[str, str]] = field(default_factory=dict)
+    plugin_files: dict[str, str]  # written under .gisbox/build/
 
 
-def lock_digest(project: Path) -> str:
-    return "sha256:" + hashlib.sha256((project / LOCK_FILE).read_bytes()).hexdigest()
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("gisbox", "templates"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["q"] = lambda v: json.dumps(str(v))
-    return env
-
-
-def labels(spec: Spec, lock: Lock, digest: str) -> dict[str, str]:
+def labels(project: Project) -> dict[str, str]:
     """OCI labels plus gisbox's own; the user's labels win on conflicts."""
+    spec, lock = project.spec, project.lock
     base = {
         "org.opencontainers.image.title": spec.image.name,
         "org.opencontainers.image.version": spec.image.tag,
@@ -90,145 +98,85 @@ def labels(spec: Spec, lock: Lock, digest: str) -> dict[str, str]:
         "org.opencontainers.image.base.name": spec.image.base,
         "io.gisbox.version": __version__,
         "io.gisbox.strategy": spec.image.strategy,
-        "io.gisbox.lock-digest": digest,
+        "io.gisbox.lock-digest": project.lock_digest,
         "io.gisbox.input-digest": lock.input_digest,
         "io.gisbox.python": lock.target.python_full,
     }
     return {**base, **spec.runtime.labels}
 
 
-def app_files(spec: Spec) -> list[tuple[str, str]]:
+def app_files(spec: Spec) -> tuple[tuple[str, str], ...]:
     """(source in the context, destination in the image) for each app entry."""
     out = []
     for f in spec.app.files:
+        slash = "/" if f.endswith("/") else ""
         src = PurePosixPath(f)
-        dest = PurePosixPath(spec.app.workdir) / src
-        out.append(
-            (
-                str(src) + ("/" if f.endswith("/") else ""),
-                str(dest) + ("/" if f.endswith("/") else ""),
-            )
-        )
-    return out
+        out.append((str(src) + slash, str(PurePosixPath(spec.app.workdir) / src) + slash))
+    return tuple(out)
 
 
-def _certifi_bundle(lock: Lock) -> str | None:
+def command(spec: Spec) -> str:
+    """The image's CMD, exec form: the app's, or `gisbox serve` for a service without one."""
+    if spec.service.enabled and spec.app.command == ("python",):
+        return json.dumps(list(SERVE_COMMAND))
+    return json.dumps(list(spec.app.command))
+
+
+def certifi_bundle(project: Project) -> str | None:
     """certifi's bundle, when locked: GDAL's curl and Python's ssl find no CA in a slim base."""
-    if "certifi" not in lock.versions():
+    if "certifi" not in project.lock.versions():
         return None
-    return f"/opt/venv/lib/python{lock.target.python}/site-packages/certifi/cacert.pem"
+    return f"/opt/venv/lib/python{project.lock.target.python}/site-packages/certifi/cacert.pem"
 
 
-def render(spec: Spec, lock: Lock, digest: str) -> Rendered:
-    env = _environment()
-    index_args: list[str] = []
-    if spec.python.index_url:
-        index_args += ["--index-url", spec.python.index_url]
-    for url in spec.python.extra_index_urls:
-        index_args += ["--extra-index-url", url]
+def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
+    """The Dockerfile's context, and the files plug-ins add to the build context."""
+    spec, lock = project.spec, project.lock
+    strategy, family = project.strategy, project.family
+    family_part = family.contribute(lock, spec, strategy)
+    strategy_part = strategy.contribute(lock, spec)
     wheel = lock.uv_wheel()
-    family = family_for(spec.image.base, spec.image.strategy)
-    dockerfile = env.get_template("Dockerfile.j2").render(
+    python = lock.target.python
+    ctx = RenderContext(
         gisbox_version=__version__,
-        lock_digest=digest,
+        lock_digest=project.lock_digest,
         base=spec.image.base,
-        runtime_pins=lock.os_pins("runtime"),
-        builder_pins=lock.os_pins("builder"),
-        python=lock.target.python,
+        python=python,
+        runtime_pins=tuple(lock.os_pins("runtime")),
+        builder_pins=tuple(lock.os_pins("builder")),
         uv_url=wheel.url,
         uv_sha256=wheel.sha256,
-        index_args=index_args,
+        index_args=spec.index_args(),
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
         stdlib=spec.image.stdlib,
-        builder_helpers=BUILDER_HELPERS,
+        builder_helpers=BUILDER_SCRIPTS,
         test_modules=TEST_ONLY_MODULES,
-        ppa=family if family.ppa else None,
-        ppa_source=family.ppa_source("${VERSION_CODENAME}") if family.ppa else "",
-        keyring=UBUNTUGIS_KEYRING,
-        key_commands=fetch_key_commands(),
-        keys_pins=lock.os_pins("keys"),
-        system=spec.image.strategy == "system",
-        os_libraries=", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items())),
-        build_only=lock.build_only(),
-        sources=[p.name for p in lock.sources],
-        ca_bundle=_certifi_bundle(lock),
-        python_excludes=[f"/usr/lib/python{lock.target.python}/{d}" for d in STDLIB_EXCLUDES],
+        python_excludes=tuple(f"/usr/lib/python{python}/{d}" for d in STDLIB_EXCLUDES),
+        ca_bundle=certifi_bundle(project),
         uid=spec.runtime.uid,
         user=spec.runtime.user,
-        env=sorted(spec.runtime.env.items()),
+        env=tuple(sorted(spec.runtime.env.items())),
         workdir=spec.app.workdir,
         app_files=app_files(spec),
-        labels=sorted(labels(spec, lock, digest).items()),
-        command=json.dumps(
-            ["/usr/local/bin/gisbox", "serve"]
-            if spec.service.enabled and spec.app.command == ("python",)
-            else list(spec.app.command)
-        ),
-        service=spec.service if spec.service.enabled else None,
+        labels=tuple(sorted(labels(project).items())),
+        command=command(spec),
+        service_port=spec.service.port if spec.service.enabled else None,
+        # the strategy's header and env lines come first, then the family's stages
+        fragments=strategy_part.fragments.merged(family_part.fragments),
     )
-    dockerignore = env.get_template("dockerignore.j2").render(
-        app_sources=[f.rstrip("/") for f in spec.app.files], builder_helpers=BUILDER_HELPERS
+    return ctx, {**family_part.context_files, **strategy_part.context_files}
+
+
+def render(project: Project) -> Rendered:
+    ctx, plugin_files = context_for(project)
+    ignore = IgnoreContext(
+        builder_helpers=BUILDER_SCRIPTS,
+        app_sources=tuple(f.rstrip("/") for f in project.spec.app.files),
     )
     return Rendered(
-        dockerfile=dockerfile,
-        dockerignore=dockerignore,
-        requirements=lock.requirements_txt(),
-        sources={
-            p.name: (
-                requirements_for(p.build),
-                f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n",
-            )
-            for p in lock.sources
-        },
+        dockerfile=render_template("Dockerfile.j2", ctx),
+        dockerignore=render_template("dockerignore.j2", ignore),
+        requirements=project.lock.requirements_txt(),
+        plugin_files=plugin_files,
     )
-
-
-def _write_runtime(dest: Path) -> None:
-    """Copy gisbox's in-image part (the `gisbox.runtime` tree) and the launcher into `dest`."""
-    root = resources.files("gisbox")
-    pkg = dest / "gisbox"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text(root.joinpath("__init__.py").read_text(encoding="utf-8"))
-    _copy_tree(root.joinpath("runtime"), pkg / "runtime")
-    (dest / "bin").mkdir()
-    launcher = dest / "bin" / "gisbox"
-    launcher.write_text(LAUNCHER)
-    launcher.chmod(0o755)
-
-
-def _copy_tree(src: Traversable, dest: Path) -> None:
-    """Python sources and JSON data (the demo model's weights) of a package tree."""
-    dest.mkdir()
-    for entry in src.iterdir():
-        if entry.is_dir() and entry.name != "__pycache__":
-            _copy_tree(entry, dest / entry.name)
-        elif entry.name.endswith((".py", ".json")):
-            (dest / entry.name).write_text(entry.read_text(encoding="utf-8"))
-
-
-def write_context(project: Path, rendered: Rendered) -> Path:
-    """Write Dockerfile, .dockerignore and `.gisbox/` support files; return the Dockerfile."""
-    support = project / SUPPORT_DIR
-    support.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=support, prefix=".runtime-") as tmp:
-        staged = Path(tmp) / "runtime"
-        _write_runtime(staged)
-        final = support / "runtime"
-        if final.exists():
-            shutil.rmtree(final)
-        staged.rename(final)
-    for helper in BUILDER_HELPERS:
-        where = "runtime" if helper == "stdlib_zip.py" else "builder"
-        text = resources.files("gisbox").joinpath(where, helper).read_text(encoding="utf-8")
-        write_text_atomic(support / helper, text)
-    write_text_atomic(support / "requirements.txt", rendered.requirements)
-    build_dir = support / "build"
-    if build_dir.exists():
-        shutil.rmtree(build_dir)
-    for name, (build_reqs, source) in rendered.sources.items():
-        write_text_atomic(build_dir / f"{name}.build.txt", build_reqs)
-        write_text_atomic(build_dir / f"{name}.src.txt", source)
-    write_text_atomic(project / ".dockerignore", rendered.dockerignore)
-    write_text_atomic(project / "Dockerfile", rendered.dockerfile)
-    return project / "Dockerfile"

@@ -49,7 +49,7 @@ def build_table(report: BuildReport) -> Table:
     table.add_row("engine", report.engine)
     table.add_row("CA bundle", report.ca_bundle)
     table.add_row("lock digest", report.lock_digest)
-    table.add_row("healthcheck", "passed" if report.healthy else f"FAILED: {report.health_reason}")
+    table.add_row("healthcheck", "passed" if report.healthy else "FAILED")
     if report.findings:
         f = report.findings
         table.add_row("gisbox check", f"{f.get('error', 0)} errors, {f.get('warning', 0)} warnings")

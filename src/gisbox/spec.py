@@ -32,6 +32,7 @@ PLATFORMS = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?$")
 _PY_VERSION = re.compile(r"^3\.\d+$")
+_DEB_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")  # Debian policy 5.6.1
 
 
 def _list_to_tuple(v: Any) -> Any:
@@ -53,7 +54,7 @@ class ImageSpec(_Frozen):
     tag: str = "latest"
     base: str = "debian:bookworm-slim"
     python: str = "base"
-    strategy: Literal["wheels", "system"] = "wheels"
+    strategy: str = "wheels"  # a module of gisbox.strategies
     platform: str = "linux/amd64"
     os_packages: StrTuple = ()  # extra OS packages for the runtime, e.g. gdal-bin, proj-bin
     strip: bool = True
@@ -65,6 +66,23 @@ class ImageSpec(_Frozen):
     def _image_ref(cls, v: str) -> str:
         if not _IMAGE_NAME.match(v):
             raise ValueError(f"{v!r} is not a valid image reference (e.g. 'debian:bookworm-slim')")
+        return v
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy(cls, v: str) -> str:
+        from gisbox.plugins import strategies
+
+        if v not in strategies():
+            raise ValueError(f"{v!r} is not a strategy; use one of {sorted(strategies())}")
+        return v
+
+    @field_validator("os_packages")
+    @classmethod
+    def _debian_names(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for name in v:
+            if not _DEB_NAME.match(name):
+                raise ValueError(f"{name!r} is not a Debian package name (e.g. 'gdal-bin')")
         return v
 
     @field_validator("python")
@@ -193,6 +211,15 @@ class Spec(_Frozen):
         """The runtime's extra OS packages: the spec's, plus tini for a service."""
         extra = ("tini",) if self.service.enabled and "tini" not in self.image.os_packages else ()
         return (*self.image.os_packages, *extra)
+
+    def index_args(self) -> tuple[str, ...]:
+        """uv's options for the spec's package indexes."""
+        args: list[str] = []
+        if self.python.index_url:
+            args += ["--index-url", self.python.index_url]
+        for url in self.python.extra_index_urls:
+            args += ["--extra-index-url", url]
+        return tuple(args)
 
     def input_digest(self) -> str:
         blob = json.dumps(self.lock_inputs(), sort_keys=True, separators=(",", ":"))

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from gisbox.diff import compare
-from gisbox.engine import Engine
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import Built, docker
 
-from .conftest import Built, docker, in_image_gisbox, venv_from_lock
+from .conftest import in_image_gisbox, venv_from_lock
 
 pytestmark = pytest.mark.docker
 
@@ -42,11 +43,11 @@ PTH = (
 
 
 @pytest.fixture(scope="session")
-def faults_image(engine: Engine, minimal_image: Built) -> str:
+def faults_image(engine: CliEngine, minimal_image: Built) -> str:
     tag = f"{minimal_image.tag}-faults"
     text = FAULTS_DOCKERFILE.format(base=minimal_image.tag, pth=PTH)
     proc = subprocess.run(
-        [engine.client.path, "build", "-q", "-t", tag, "-"],
+        [engine.path, "build", "-q", "-t", tag, "-"],
         input=text,
         text=True,
         capture_output=True,
@@ -58,7 +59,7 @@ def faults_image(engine: Engine, minimal_image: Built) -> str:
     return tag
 
 
-def check_in(engine: Engine, image: str, *args: str, script: str = "") -> dict[str, Any]:
+def check_in(engine: CliEngine, image: str, *args: str, script: str = "") -> dict[str, Any]:
     cmd = (script + " && " if script else "") + "gisbox check --json -"
     res = docker(engine, "run", "--rm", *args, image, "sh", "-c", cmd, timeout=300)
     assert res.stdout.strip(), res.stderr
@@ -70,7 +71,7 @@ def finding_ids(fp: dict[str, Any], severity: str | None = None) -> set[str]:
     return {f["id"] for f in fp["findings"] if severity in (None, f["severity"])}
 
 
-def turns_unhealthy(engine: Engine, image: str, *env: str) -> bool:
+def turns_unhealthy(engine: CliEngine, image: str, *env: str) -> bool:
     """Run with a fast health interval; True once Docker reports unhealthy."""
     name = f"gisbox-fault-{uuid.uuid4().hex[:8]}"
     args = [
@@ -100,14 +101,14 @@ def turns_unhealthy(engine: Engine, image: str, *env: str) -> bool:
         engine.remove_container(name)
 
 
-def test_clean_image_has_no_errors(engine: Engine, minimal_image: Built) -> None:
+def test_clean_image_has_no_errors(engine: CliEngine, minimal_image: Built) -> None:
     fp = check_in(engine, minimal_image.tag)
     assert fp["summary"]["error"] == 0, fp["findings"]
     assert "libs.version-skew" in finding_ids(fp, "warning")  # wheels carry different GDALs
     assert len(fp["libraries"]["gdal"]) == 2
 
 
-def test_proj_data_from_an_older_proj(engine: Engine, faults_image: str) -> None:
+def test_proj_data_from_an_older_proj(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "PROJ_DATA=/usr/share/proj")
     mismatch = [f for f in fp["findings"] if f["id"] == "data.proj-db-mismatch"]
     assert mismatch and mismatch[0]["severity"] == "error"
@@ -115,19 +116,21 @@ def test_proj_data_from_an_older_proj(engine: Engine, faults_image: str) -> None
     assert turns_unhealthy(engine, faults_image, "PROJ_DATA=/usr/share/proj")
 
 
-def test_proj_data_pointing_at_an_empty_directory(engine: Engine, faults_image: str) -> None:
+def test_proj_data_pointing_at_an_empty_directory(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "PROJ_DATA=/home/gis")
     assert "data.proj-db-missing" in finding_ids(fp, "error")
     assert turns_unhealthy(engine, faults_image, "PROJ_DATA=/home/gis")
 
 
-def test_gdal_data_pointing_nowhere(engine: Engine, faults_image: str) -> None:
+def test_gdal_data_pointing_nowhere(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "GDAL_DATA=/nonexistent")
     assert "data.env-missing-dir" in finding_ids(fp, "error")
     assert turns_unhealthy(engine, faults_image, "GDAL_DATA=/nonexistent")
 
 
-def test_debian_osgeo_and_rasterio_wheel_in_one_process(engine: Engine, faults_image: str) -> None:
+def test_debian_osgeo_and_rasterio_wheel_in_one_process(
+    engine: CliEngine, faults_image: str
+) -> None:
     fp = check_in(engine, faults_image, "-e", "WITH_DEBIAN_GDAL=1")
     assert "osgeo.gdal" in fp["bindings"]
     assert fp["bindings"]["osgeo.gdal"]["gdal"].startswith("3.6.")
@@ -138,7 +141,7 @@ def test_debian_osgeo_and_rasterio_wheel_in_one_process(engine: Engine, faults_i
     assert any(v.startswith("3.6.") for v in fp["libraries"]["gdal"])
 
 
-def test_read_only_root_and_unwritable_home(engine: Engine, faults_image: str) -> None:
+def test_read_only_root_and_unwritable_home(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "--read-only", "-e", "HOME=/nonexistent")
     assert "runtime.tmp-not-writable" in finding_ids(fp, "error")
     assert "runtime.home-not-writable" in finding_ids(fp, "warning")
@@ -157,7 +160,7 @@ def test_read_only_root_and_unwritable_home(engine: Engine, faults_image: str) -
     assert res.returncode == 0, res.stderr
 
 
-def test_comma_decimal_locale(engine: Engine, faults_image: str) -> None:
+def test_comma_decimal_locale(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "LC_ALL=de_DE.UTF-8")
     assert "runtime.locale-decimal" in finding_ids(fp, "error")
     assert fp["runtime"]["runtime.decimal_point"] == ","

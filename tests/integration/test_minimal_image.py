@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.engine import Engine
-from gisbox.lock import read_lock
-
-from .conftest import Built, docker, gisbox
+from gisbox.engines.cli_engine import CliEngine
+from gisbox.lockfile import read_lock
+from tests.image_fixtures import Built, docker, gisbox
 
 pytestmark = pytest.mark.docker
 
@@ -26,7 +25,7 @@ def test_build_report(minimal_image: Built) -> None:
     assert r["image_id"].startswith("sha256:")
     assert r["size_bytes"] > 100_000_000 and r["layers"] >= 5
     assert "BuildKit" in r["engine"] or "buildx" in r["engine"]
-    assert "BuildKit secret" in r["ca_bundle"]
+    assert "build secret" in r["ca_bundle"]
     bindings = r["bindings"]
     assert re.match(r"^\d+\.\d+\.\d+", bindings["rasterio"]["gdal"])
     assert re.match(r"^\d+\.\d+\.\d+", bindings["pyproj"]["proj"])
@@ -34,19 +33,17 @@ def test_build_report(minimal_image: Built) -> None:
     assert {"geopandas", "xarray", "rioxarray", "pystac_client"} <= bindings.keys()
 
 
-def test_runs_as_non_root(engine: Engine, minimal_image: Built) -> None:
-    info = engine.inspect(minimal_image.tag)
-    assert info["Config"]["User"] == "10001:10001"
-    res = docker(engine, "run", "--rm", minimal_image.tag, "sh", "-c", "id -u; id -g; echo $HOME")
-    assert res.stdout.split() == ["10001", "10001", "/home/gis"]
+def test_runs_as_a_numeric_non_root_user(engine: CliEngine, minimal_image: Built) -> None:
+    """Kubernetes' runAsNonRoot can verify only a numeric USER (verify.py checks inside)."""
+    assert engine.inspect(minimal_image.tag).user == "10001:10001"
 
 
-def test_app_runs_as_the_default_command(engine: Engine, minimal_image: Built) -> None:
+def test_app_runs_as_the_default_command(engine: CliEngine, minimal_image: Built) -> None:
     res = docker(engine, "run", "--rm", minimal_image.tag)
     assert res.returncode == 0 and res.stdout.strip() == "hello from the app"
 
 
-def test_healthcheck_passes_inside(engine: Engine, minimal_image: Built) -> None:
+def test_healthcheck_passes_inside(engine: CliEngine, minimal_image: Built) -> None:
     res = docker(engine, "run", "--rm", minimal_image.tag, "gisbox", "healthcheck")
     assert (res.returncode, res.stdout.strip(), res.stderr) == (0, "healthy", "")
 
@@ -69,7 +66,7 @@ print(" ".join(e for e in entries if e in ("json/__init__.pyc", "tabnanny.pyc", 
 
 
 def test_the_stack_loads_from_bytecode_and_the_stdlib_from_its_archive(
-    engine: Engine, minimal_image: Built
+    engine: CliEngine, minimal_image: Built
 ) -> None:
     """bytecode = "imported", stdlib = "zip": no module the check imports is compiled at
     start-up (the environment is read-only; zipimport never writes bytecode); the stdlib's
@@ -96,7 +93,7 @@ def test_the_stack_loads_from_bytecode_and_the_stdlib_from_its_archive(
 
 
 def test_an_apt_update_of_the_stdlib_turns_the_archive_back_into_files(
-    engine: Engine, minimal_image: Built
+    engine: CliEngine, minimal_image: Built
 ) -> None:
     """Images built FROM this one may upgrade Python's packages: the archive must not go on
     shadowing the new sources with the old ones (apt's Post-Invoke hook restores files)."""
@@ -115,7 +112,9 @@ def test_an_apt_update_of_the_stdlib_turns_the_archive_back_into_files(
     ]
 
 
-def test_broken_proj_data_makes_the_healthcheck_fail(engine: Engine, minimal_image: Built) -> None:
+def test_broken_proj_data_makes_the_healthcheck_fail(
+    engine: CliEngine, minimal_image: Built
+) -> None:
     res = docker(
         engine,
         "run",
@@ -132,7 +131,7 @@ def test_broken_proj_data_makes_the_healthcheck_fail(engine: Engine, minimal_ima
     assert res.stderr.startswith("unhealthy: ") and res.stderr.count("\n") == 1
 
 
-def test_docker_reports_healthy_within_60s(engine: Engine, minimal_image: Built) -> None:
+def test_docker_reports_healthy_within_60s(engine: CliEngine, minimal_image: Built) -> None:
     name = f"gisbox-test-{uuid.uuid4().hex[:8]}"
     started = docker(engine, "run", "-d", "--name", name, minimal_image.tag, "sleep", "120")
     assert started.returncode == 0, started.stderr
@@ -150,18 +149,6 @@ def test_docker_reports_healthy_within_60s(engine: Engine, minimal_image: Built)
         engine.remove_container(name)
 
 
-def test_runtime_has_no_build_tools(engine: Engine, minimal_image: Built) -> None:
-    script = (
-        "for t in gcc cc pip pip3 uv strip apt-get; do command -v $t && echo FOUND $t; done;"
-        " python -c 'import pip' 2>/dev/null && echo FOUND pip-module;"
-        " python -c 'import setuptools' 2>/dev/null && echo FOUND setuptools;"
-        " find /opt/venv -type d -name tests | head -3; ls /root/.cache 2>/dev/null; true"
-    )
-    res = docker(engine, "run", "--rm", "--user", "0", minimal_image.tag, "sh", "-c", script)
-    found = [ln for ln in res.stdout.splitlines() if ln.startswith("FOUND") and "apt-get" not in ln]
-    assert found == [] and "/tests" not in res.stdout
-
-
 SHADOW_PROBE = """
 import json, subprocess, zipfile
 archive = zipfile.ZipFile("/usr/lib/python311.zip")
@@ -177,7 +164,7 @@ print(first.returncode, second.returncode, errors)
 
 
 def test_the_check_reports_sources_the_archive_shadows(
-    engine: Engine, minimal_image: Built
+    engine: CliEngine, minimal_image: Built
 ) -> None:
     """`dpkg -i` runs no apt hook: stdlib sources written back stay shadowed by the archive,
     which `gisbox check` reports as an error until `stdlib_zip.py restore` runs."""
@@ -186,7 +173,7 @@ def test_the_check_reports_sources_the_archive_shadows(
 
 
 def test_environment_shares_identical_files_and_drops_test_only_modules(
-    engine: Engine, minimal_image: Built
+    engine: CliEngine, minimal_image: Built
 ) -> None:
     """rasterio and pyogrio each ship GDAL data; identical files are stored once (hard
     links), and NumPy's tests-only extension modules are gone while NumPy still works."""
@@ -204,19 +191,6 @@ def test_environment_shares_identical_files_and_drops_test_only_modules(
     assert solved == "[1. 2.]"
 
 
-def test_environment_is_read_only_for_the_user(engine: Engine, minimal_image: Built) -> None:
-    res = docker(
-        engine,
-        "run",
-        "--rm",
-        minimal_image.tag,
-        "sh",
-        "-c",
-        "touch /opt/venv/x 2>/dev/null && echo WRITABLE; touch /app/x && echo APP_OK",
-    )
-    assert "WRITABLE" not in res.stdout
-
-
 def _layer_blobs(archive: Path) -> list[bytes]:
     blobs = []
     with tarfile.open(archive) as outer:
@@ -230,7 +204,7 @@ def _layer_blobs(archive: Path) -> list[bytes]:
     return blobs
 
 
-def test_ca_bundle_is_in_no_layer(engine: Engine, minimal_image: Built, tmp_path: Path) -> None:
+def test_ca_bundle_is_in_no_layer(engine: CliEngine, minimal_image: Built, tmp_path: Path) -> None:
     archive = tmp_path / "image.tar"
     engine.save(minimal_image.tag, archive)
     blobs = _layer_blobs(archive)
@@ -253,8 +227,8 @@ def rebuilt_steps(build_log: Path) -> list[str]:
     return [title for n, title in steps.items() if n not in cached and "FROM" not in title]
 
 
-def test_app_change_rebuilds_only_the_app_layer(engine: Engine, minimal_image: Built) -> None:
-    before = engine.inspect(minimal_image.tag)["RootFS"]["Layers"]
+def test_app_change_rebuilds_only_the_app_layer(engine: CliEngine, minimal_image: Built) -> None:
+    before = engine.inspect(minimal_image.tag).layers
     greeting = f"hello again {uuid.uuid4().hex[:8]}"  # new content, never in any cache
     (minimal_image.project / "app" / "main.py").write_text(f"print({greeting!r})\n")
     res = gisbox("build", "--json", "-C", str(minimal_image.project))
@@ -264,14 +238,14 @@ def test_app_change_rebuilds_only_the_app_layer(engine: Engine, minimal_image: B
     # hold two cache records per step and export either.)
     rebuilt = rebuilt_steps(minimal_image.project / ".gisbox" / "build.log")
     assert len(rebuilt) == 1 and "COPY --chown=10001:10001 app/ /app/app/" in rebuilt[0], rebuilt
-    after = engine.inspect(minimal_image.tag)["RootFS"]["Layers"]
+    after = engine.inspect(minimal_image.tag).layers
     assert len(after) == len(before) and after[-1] != before[-1]
     assert docker(engine, "run", "--rm", minimal_image.tag).stdout.strip() == greeting
     assert json.loads(res.stdout)["build_seconds"] < 60
 
 
 def test_corrupted_hash_fails_the_build(
-    engine: Engine, minimal_image: Built, tmp_path: Path
+    engine: CliEngine, minimal_image: Built, tmp_path: Path
 ) -> None:
     project = tmp_path / "corrupt"
     project.mkdir()

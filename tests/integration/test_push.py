@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.engine import Engine
-
-from .conftest import IN_CI, Built, docker, gisbox
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import IN_CI, Built, docker, gisbox
 
 pytestmark = pytest.mark.docker
 
@@ -61,7 +60,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_push_then_pull_by_digest_gives_the_same_image(
-    engine: Engine, minimal_image: Built, registry: str, tmp_path: Path
+    engine: CliEngine, minimal_image: Built, registry: str, tmp_path: Path
 ) -> None:
     # A unique image (a label on the minimal one) so that removing it locally and pulling
     # it back really fetches it from the registry.
@@ -82,10 +81,10 @@ def test_push_then_pull_by_digest_gives_the_same_image(
 
     for ref in (pushed["reference"], json.loads(built.stdout)["tag"]):
         assert docker(engine, "rmi", ref).returncode == 0
-    assert not engine.image_exists(image_id)
+    assert not engine.exists(image_id)
     pulled = docker(engine, "pull", pushed["by_digest"], timeout=600)
     assert pulled.returncode == 0, pulled.stderr
-    assert engine.inspect(pushed["by_digest"])["Id"] == image_id
+    assert engine.inspect(pushed["by_digest"]).id == image_id
 
 
 def test_push_of_an_unbuilt_image_says_build_first(registry: str, tmp_path: Path) -> None:

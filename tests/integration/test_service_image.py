@@ -17,26 +17,10 @@ from typing import Any
 
 import pytest
 
-from gisbox.engine import Engine
-
-from .conftest import Built, docker, gisbox
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import Built, docker
 
 pytestmark = pytest.mark.docker
-
-
-@pytest.fixture(scope="session")
-def service_image(
-    engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Built:
-    project = tmp_path_factory.mktemp("service")
-    assert gisbox("init", "--profile", "service", "-C", str(project)).returncode == 0
-    spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('name = "gisbox/', 'name = "gisbox-test/'))
-    assert gisbox("lock", "-C", str(project)).returncode == 0
-    res = gisbox("build", "--json", "-C", str(project))
-    assert res.returncode == 0, res.stderr[-3000:]
-    report = json.loads(res.stdout)
-    return Built(project=project, report=report, marker=b"", tag=report["tag"])
 
 
 def free_port() -> int:
@@ -56,7 +40,9 @@ def call(url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
 
 
 @pytest.fixture
-def running(engine: Engine, service_image: Built, request: pytest.FixtureRequest) -> Iterator[str]:
+def running(
+    engine: CliEngine, service_image: Built, request: pytest.FixtureRequest
+) -> Iterator[str]:
     extra: list[str] = getattr(request, "param", [])
     name, port = f"gisbox-svc-{uuid.uuid4().hex[:8]}", free_port()
     res = docker(
@@ -108,7 +94,7 @@ def test_endpoints(running: str, service_image: Built) -> None:
     assert status == 400 and "unknown CRS" in err["error"]
 
 
-def test_runs_non_root_under_tini_and_turns_healthy(engine: Engine, running: str) -> None:
+def test_runs_non_root_under_tini_and_turns_healthy(engine: CliEngine, running: str) -> None:
     _, name = split(running)
     assert docker(engine, "exec", name, "id", "-u").stdout.strip() == "10001"
     cmdline = docker(engine, "exec", name, "cat", "/proc/1/cmdline").stdout
@@ -203,7 +189,7 @@ def test_read_only_root_filesystem(running: str) -> None:
     )
 
 
-def test_sigterm_under_load_finishes_in_flight_requests(engine: Engine, running: str) -> None:
+def test_sigterm_under_load_finishes_in_flight_requests(engine: CliEngine, running: str) -> None:
     base, name = split(running)
     results: list[int] = []
     body = {
@@ -237,7 +223,7 @@ def test_sigterm_under_load_finishes_in_flight_requests(engine: Engine, running:
 
 
 @pytest.mark.parametrize("running", [["-e", "GISBOX_WORKERS=2"]], indirect=True)
-def test_several_workers_serve_and_stop_cleanly(engine: Engine, running: str) -> None:
+def test_several_workers_serve_and_stop_cleanly(engine: CliEngine, running: str) -> None:
     base, name = split(running)
     for _ in range(4):  # requests land on either worker
         status, out = call(

@@ -4,37 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from gisbox.engine import Engine
-
-from ..conftest import add_app
-from .conftest import Built, docker, gisbox, lock_and_build
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import Built, docker, gisbox
 
 pytestmark = pytest.mark.docker
-
-
-@pytest.fixture(scope="session")
-def system_image(
-    engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Built]:
-    project = tmp_path_factory.mktemp("system")
-    assert gisbox("init", "--profile", "minimal", "-C", str(project)).returncode == 0
-    add_app(
-        project, "from osgeo import gdal; print(gdal.__version__)", name_prefix="gisbox-test-system"
-    )
-    spec = project / "gisbox.toml"
-    spec.write_text(
-        spec.read_text()
-        .replace('strategy = "wheels"', 'strategy = "system"')
-        .replace('  "pystac-client>=0.8",', '  "pystac-client>=0.8",\n  "gdal",')
-        .replace("os_packages = []", 'os_packages = ["gdal-bin", "proj-bin"]')
-    )
-    report = lock_and_build(project, timeout=3000)
-    yield Built(project=project, report=report, marker=b"", tag="")
 
 
 def fingerprint(built: Built) -> dict[str, Any]:
@@ -43,7 +20,7 @@ def fingerprint(built: Built) -> dict[str, Any]:
 
 
 def test_one_gdal_proj_geos_matching_the_command_line_tools(
-    engine: Engine, system_image: Built
+    engine: CliEngine, system_image: Built
 ) -> None:
     fp = fingerprint(system_image)
     assert fp["summary"]["error"] == 0, fp["findings"]
@@ -58,27 +35,6 @@ def test_one_gdal_proj_geos_matching_the_command_line_tools(
     assert "libs.multiple-copies" not in ids and "libs.version-skew" not in ids
     for binding in ("rasterio", "osgeo.gdal"):
         assert fp["bindings"][binding]["gdal"] == libs["gdal"][0]
-
-
-def test_osgeo_gdal_imports_as_the_non_root_user(engine: Engine, system_image: Built) -> None:
-    res = docker(engine, "run", "--rm", system_image.report["tag"])
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == fingerprint(system_image)["libraries"]["gdal"][0]
-    uid = docker(engine, "run", "--rm", system_image.report["tag"], "id", "-u").stdout.strip()
-    assert uid == "10001"
-
-
-def test_runtime_has_no_compiler_or_dev_headers(engine: Engine, system_image: Built) -> None:
-    res = docker(
-        engine,
-        "run",
-        "--rm",
-        system_image.report["tag"],
-        "sh",
-        "-c",
-        "command -v gcc cc g++ gdal-config cython; ls /usr/include/gdal 2>/dev/null",
-    )
-    assert res.stdout.strip() == ""
 
 
 def test_diff_between_wheels_and_system(minimal_image: Built, system_image: Built) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,28 +20,17 @@ import rasterio
 from shapely.geometry import box
 
 from gisbox.diff import compare
-from gisbox.engine import Engine
+from gisbox.engines.cli_engine import CliEngine
 from gisbox.runtime.workloads.selftest import sample_lattice, sample_raster
+from tests.image_fixtures import Built, docker
 
-from .conftest import Built, docker, gisbox, in_image_gisbox, lock_and_build, venv_from_lock
+from .conftest import in_image_gisbox, venv_from_lock
 
 pytestmark = pytest.mark.docker
 
 # Keys that name where a run wrote or how long it took, not what it computed.
 SITE_KEYS = {"input", "inputs", "output", "out_dir", "index", "raster", "labels", "seconds"}
 SITE_KEYS |= {"peak_rss_mb"}
-
-
-@pytest.fixture(scope="session")
-def analysis_image(
-    engine: Engine, base_image: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Built]:
-    project = tmp_path_factory.mktemp("analysis")
-    assert gisbox("init", "--profile", "analysis", "-C", str(project)).returncode == 0
-    spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('name = "gisbox/', 'name = "gisbox-test/'))
-    report = lock_and_build(project, "--workloads")
-    yield Built(project=project, report=report, marker=b"", tag=report["tag"])
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +57,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_both(
-    engine: Engine, image: str, python: Path, data: Path, *args: str
+    engine: CliEngine, image: str, python: Path, data: Path, *args: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """`gisbox run ARGS --json` in the image (data at /data) and on the host; both summaries."""
     summaries = []
@@ -94,7 +82,7 @@ def frames_equal(a: Path, b: Path) -> None:
 
 @pytest.mark.parametrize("statistic", ["moran", "gistar"])
 def test_autocorrelation_agrees(
-    engine: Engine, analysis_image: Built, host_python: Path, data: Path, statistic: str
+    engine: CliEngine, analysis_image: Built, host_python: Path, data: Path, statistic: str
 ) -> None:
     args = ["run", statistic, "{data}/lattice.gpkg", "--column", "value"]
     args += ["--permutations", "499", "--seed", "7", "--out", "{out}/" + f"{statistic}.parquet"]
@@ -106,7 +94,7 @@ def test_autocorrelation_agrees(
 
 @pytest.mark.parametrize("op", ["ndvi", "focal-mean"])
 def test_chunked_processing_agrees(
-    engine: Engine, analysis_image: Built, host_python: Path, data: Path, op: str
+    engine: CliEngine, analysis_image: Built, host_python: Path, data: Path, op: str
 ) -> None:
     args = ["run", "chunked", op, "{data}/bands.tif", "--out", "{out}/" + f"{op}.tif"]
     image, host = run_both(engine, analysis_image.tag, host_python, data, *args, "--block", "64")
@@ -118,7 +106,9 @@ def test_chunked_processing_agrees(
         assert np.array_equal(a.read(), b.read(), equal_nan=True)
 
 
-def test_tiles_agree(engine: Engine, analysis_image: Built, host_python: Path, data: Path) -> None:
+def test_tiles_agree(
+    engine: CliEngine, analysis_image: Built, host_python: Path, data: Path
+) -> None:
     args = ["run", "tiles", "{data}/bands.tif", "--out", "{out}/tiles", "--size", "64"]
     args += ["--overlap", "16", "--labels", "{data}/labels.gpkg", "--label-column", "cls"]
     image, host = run_both(engine, analysis_image.tag, host_python, data, *args)
@@ -134,7 +124,7 @@ def test_tiles_agree(engine: Engine, analysis_image: Built, host_python: Path, d
 
 
 def test_check_workloads_fingerprints_agree(
-    engine: Engine, analysis_image: Built, host_python: Path, tmp_path: Path
+    engine: CliEngine, analysis_image: Built, host_python: Path, tmp_path: Path
 ) -> None:
     res = docker(
         engine, "run", "--rm", analysis_image.tag, "gisbox", "check", "--workloads", "--json", "-"
@@ -154,7 +144,7 @@ def test_check_workloads_fingerprints_agree(
 
 
 def test_bad_input_in_the_image_is_a_clear_error(
-    engine: Engine, analysis_image: Built, data: Path
+    engine: CliEngine, analysis_image: Built, data: Path
 ) -> None:
     res = docker(
         engine, "run", "--rm", "-v", f"{data}:/data", analysis_image.tag, "gisbox", "run",
@@ -166,7 +156,7 @@ def test_bad_input_in_the_image_is_a_clear_error(
 
 
 def test_minimal_images_run_what_their_stack_allows(
-    engine: Engine, minimal_image: Built, data: Path
+    engine: CliEngine, minimal_image: Built, data: Path
 ) -> None:
     """minimal has rasterio and geopandas but no libpysal, esda or pyarrow."""
     run = ["run", "--rm", "-v", f"{data}:/data", minimal_image.tag, "gisbox", "run"]

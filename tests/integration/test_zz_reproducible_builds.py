@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.engine import Engine
-
-from .conftest import Built, gisbox
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import Built, gisbox
 
 pytestmark = pytest.mark.docker
 
 
 def test_two_images_from_one_lock_give_identical_fingerprints(
-    engine: Engine, minimal_image: Built, tmp_path: Path
+    engine: CliEngine, minimal_image: Built, tmp_path: Path
 ) -> None:
     twin = tmp_path / "twin"
     shutil.copytree(minimal_image.project, twin, ignore=shutil.ignore_patterns(".gisbox"))
@@ -38,5 +37,5 @@ def test_two_images_from_one_lock_give_identical_fingerprints(
         str(twin / ".gisbox/fingerprint.json"),
     )
     assert diff.returncode == 0, diff.stdout
-    label = engine.inspect(json.loads(res.stdout)["tag"])["Config"]["Labels"]
+    label = engine.inspect(json.loads(res.stdout)["tag"]).labels
     assert label["io.gisbox.fingerprint-digest"] == json.loads(res.stdout)["fingerprint_digest"]

@@ -1,131 +1,76 @@
-"""Renderings for bases this machine cannot build: ubuntu:22.04 + UbuntuGIS, OSGeo's GDAL images.
-
-The locks here are synthetic (the Debian system lock with the target and OS packages a
-probe of those bases would report); they test the rendering, not the versions.
-"""
+"""Base families as plug-ins: which family a base belongs to, what each adds to the probe,
+and which bases `gisbox base` can make. (Their Dockerfile parts are checked by the golden
+renderings of tests/projects/example-production-ubuntu and example-analysis-osgeo.)"""
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from gisbox.bases import OSGEO, UBUNTU, UBUNTU_GIS, UBUNTUGIS_FINGERPRINT, family_for
-from gisbox.lock import Lock, read_lock
-from gisbox.ospkgs import OsPackage
-from gisbox.render import render
-from gisbox.spec import Spec
-
-from ..conftest import FIXTURES
+from gisbox.apt_probe import probe_script
+from gisbox.families import debian, osgeo, ubuntu
+from gisbox.plugins import families, family_for, strategy_named
 
 
-def pkg(spec: str, stage: str) -> OsPackage:
-    name, version = spec.split("=")
-    return OsPackage(name=name, version=version, arch="amd64", sha256="e" * 64, stage=stage)
+@pytest.mark.parametrize(
+    ("base", "family"),
+    [
+        ("debian:bookworm-slim", "debian"),
+        ("python:3.11-slim", "debian"),  # Debian-based: the fallback
+        ("ubuntu:22.04", "ubuntu"),
+        ("docker.io/library/ubuntu:24.04", "ubuntu"),
+        ("ghcr.io/osgeo/gdal:ubuntu-small-3.9.2", "osgeo"),
+    ],
+)
+def test_family_for(base: str, family: str) -> None:
+    assert family_for(base).name == family
 
 
-def lock_for(base: str, os_: str, python: str, packages: list[OsPackage]) -> Lock:
-    lock = read_lock(FIXTURES / "minimal-system.lock")
-    target = dataclasses.replace(lock.target, base=base, os=os_, python=python)
-    return dataclasses.replace(lock, target=target, os_packages=tuple(packages))
+def test_every_module_of_the_package_is_a_family_and_the_fallback_is_last() -> None:
+    assert [f.name for f in families()] == ["osgeo", "ubuntu", "debian"]
+    assert families()[-1].matches("anything:at-all")
 
 
-def spec_for(base: str) -> Spec:
-    return Spec.model_validate(
-        {"image": {"base": base, "strategy": "system"}, "python": {"packages": ["rasterio"]}}
-    )
+def test_the_ubuntugis_ppa_only_for_strategies_that_use_the_os_libraries() -> None:
+    family = ubuntu.FAMILY
+    assert family.prepare(strategy_named("wheels")) == ()
+    (step,) = family.prepare(strategy_named("system"))
+    assert ubuntu.FINGERPRINT in step.shell and "keys $spec" in step.shell
+    assert "ubuntugis-unstable/ubuntu $VERSION_CODENAME main" in step.shell
 
 
-def lint(text: str, tmp_path: Path, hadolint: str) -> None:
-    path = tmp_path / "Dockerfile"
-    path.write_text(text)
-    res = subprocess.run([hadolint, str(path)], capture_output=True, text=True)
-    assert res.returncode == 0 and res.stdout == "", res.stdout
-
-
-def test_family_detection() -> None:
-    assert family_for("ubuntu:22.04", "system") == UBUNTU_GIS
-    assert family_for("ubuntu:22.04", "wheels") == UBUNTU
-    assert family_for("ghcr.io/osgeo/gdal:ubuntu-small-3.9.2", "system") == OSGEO
-    assert family_for("debian:bookworm-slim", "system").name == "debian"
-
-
-UBUNTU_PACKAGES = [
-    *(
-        pkg(s, "keys")
-        for s in (
-            "gnupg=2.2.27-3ubuntu2.1",
-            "curl=7.81.0-1ubuntu1.20",
-            "ca-certificates=20240203~22.04.1",
+def test_system_probe_composes_family_and_strategy_steps() -> None:
+    system = strategy_named("system")
+    for family, runtime_gis in ((debian.FAMILY, True), (osgeo.FAMILY, False)):
+        script = probe_script("base", ["gdal-bin"], system.probe_steps(family))
+        assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+        assert ('runtime_extra="$runtime_extra $gis_runtime"' in script) == runtime_gis
+        assert "gdal-config --version" in script or runtime_gis
+        assert 'builder_extra="$builder_extra build-essential python$want-dev pkg-config"' in (
+            script
         )
-    ),
-    *(
-        pkg(s, "runtime")
-        for s in (
-            "python3.10=3.10.12-1~22.04.10",
-            "libgdal34=3.8.4+dfsg-1~jammy0",
-            "libproj25=9.3.1-1~jammy0",
-            "libgeos-c1v5=3.12.1-1~jammy0",
-        )
-    ),
-    *(
-        pkg(s, "builder")
-        for s in (
-            "libgdal-dev=3.8.4+dfsg-1~jammy0",
-            "build-essential=12.9ubuntu3",
-            "python3.10-dev=3.10.12-1~22.04.10",
-        )
-    ),
-]
+        assert script.rstrip().endswith('END{if (p != "") print "deb " p "=" v " " a " " h}\'')
 
 
-def test_ubuntu_with_ubuntugis_ppa(tmp_path: Path, hadolint: str) -> None:
-    lock = lock_for("ubuntu:22.04", "ubuntu 22.04", "3.10", UBUNTU_PACKAGES)
-    text = render(spec_for("ubuntu:22.04"), lock, "sha256:" + "0" * 64).dockerfile
-    keys, rest = text.split("AS python", 1)
-    assert "FROM ubuntu:22.04 AS keys" in keys
-    assert UBUNTUGIS_FINGERPRINT in keys and "gnupg=2.2.27-3ubuntu2.1" in keys
-    python_stage = rest.split("AS builder")[0]
-    assert "COPY --from=keys /usr/share/keyrings/ubuntugis.gpg" in python_stage
-    assert re.search(
-        r"signed-by=/usr/share/keyrings/ubuntugis\.gpg\] "
-        r"http://ppa\.launchpadcontent\.net/ubuntugis/ubuntugis-unstable/ubuntu "
-        r"\$\{VERSION_CODENAME\} main",
-        python_stage,
-    )
-    assert "libgdal34=3.8.4+dfsg-1~jammy0" in python_stage and "gnupg" not in python_stage
-    assert "python3.10 /tmp/gisbox/bootstrap_uv.py" in rest
-    # the runtime installs the same pinned packages (stdlib = "zip"): it needs the keyring
-    # the keys stage fetched, never the tools that fetched it
-    runtime = text.split("AS runtime")[1]
-    assert "COPY --from=keys /usr/share/keyrings/ubuntugis.gpg" in runtime
-    assert "libgdal34=3.8.4+dfsg-1~jammy0" in runtime
-    assert "curl" not in runtime and "gnupg" not in runtime
-    lint(text, tmp_path, hadolint)
+def test_wheels_probe_installs_only_python_and_the_builder_tools() -> None:
+    script = probe_script("base", [], strategy_named("wheels").probe_steps(debian.FAMILY))
+    assert "runtime_extra=''" in script
+    assert "lib" not in "".join(ln for ln in script.splitlines() if ln.startswith('echo "lib'))
+    assert 'builder_extra="$builder_extra binutils"' in script
+    assert "gis_runtime" not in script
 
 
-def test_osgeo_gdal_base_installs_no_gis_packages(tmp_path: Path, hadolint: str) -> None:
-    base = "ghcr.io/osgeo/gdal:ubuntu-small-3.9.2"
-    packages = [
-        pkg("python3.12=3.12.3-1ubuntu0.5", "runtime"),
-        pkg("build-essential=12.10ubuntu1", "builder"),
-        pkg("python3.12-dev=3.12.3-1ubuntu0.5", "builder"),
-    ]
-    lock = lock_for(base, "ubuntu 24.04", "3.12", packages)
-    lock = dataclasses.replace(
-        lock, os_libraries={"gdal": "3.9.2", "proj": "9.4.1", "geos": "3.12.1"}
-    )
-    text = render(spec_for(base), lock, "sha256:" + "0" * 64).dockerfile
-    assert f"FROM {base} AS python" in text and "AS keys" not in text
-    assert "libgdal" not in text and "libproj" not in text
-    assert "GDAL 3.9.2" in text  # the header names the preinstalled libraries
-    assert "--no-build-isolation" in text
-    lint(text, tmp_path, hadolint)
-
-
-@pytest.mark.parametrize("base", ["ubuntu:22.04", "ghcr.io/osgeo/gdal:ubuntu-small-3.9.2"])
-def test_spec_accepts_the_base(base: str) -> None:
-    assert spec_for(base).image.base == base
+@pytest.mark.parametrize(
+    ("base", "suite"),
+    [
+        ("debian:bookworm-slim", "bookworm"),
+        ("debian:12", "bookworm"),
+        ("debian:trixie-slim", "trixie"),
+        ("ubuntu:22.04", None),
+        ("ghcr.io/osgeo/gdal:ubuntu-small-3.9.2", None),
+        ("python:3.11-slim", None),
+    ],
+)
+def test_only_debian_bases_can_be_debootstrapped(base: str, suite: str | None) -> None:
+    assert family_for(base).debootstrap_suite(base) == suite

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.bases import family_for
+from gisbox.plugins import family_for
 from gisbox.spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -23,5 +23,5 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def test_example_spec(name: str, family: str, strategy: str) -> None:
     spec = load_spec(EXAMPLES / name / "gisbox.toml")
     assert spec.image.strategy == strategy
-    assert family_for(spec.image.base, spec.image.strategy).name == family
+    assert family_for(spec.image.base).name == family
     assert (EXAMPLES / name / "README.md").is_file() or name == "minimal"

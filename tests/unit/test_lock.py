@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from gisbox.apt_probe import parse_probe
 from gisbox.cli import cli
-from gisbox.lock import check_fresh, read_lock, to_toml
-from gisbox.ospkgs import parse_probe
+from gisbox.lockfile import check_fresh, read_lock, to_toml
 from gisbox.runtime.errors import LockError
 from gisbox.spec import load_spec
 
@@ -40,6 +41,11 @@ def test_os_packages_are_pinned_with_hashes(project: Path) -> None:
     assert all("=" in pin for pin in runtime)
     assert any(pin.startswith("binutils=") for pin in lock.os_pins("builder"))
     assert all(len(p.sha256) == 64 for p in lock.os_packages)
+
+
+def test_requirements_have_hashes(project: Path) -> None:
+    req = read_lock(project / "gisbox.lock").requirements_txt().splitlines()
+    assert req and all(re.match(r"^\S+==\S+( --hash=sha256:[0-9a-f]{64})+$", ln) for ln in req)
 
 
 def test_fresh_lock_passes(project: Path) -> None:
@@ -100,7 +106,7 @@ deb binutils=2.40-2 amd64 """
 
 
 def test_parse_probe() -> None:
-    facts = parse_probe(PROBE_OUTPUT, "debian:bookworm-slim", "base")
+    facts = parse_probe(PROBE_OUTPUT, "debian:bookworm-slim")
     assert (facts.os, facts.glibc, facts.python, facts.python_full) == (
         "debian 12",
         "2.36",
@@ -113,4 +119,4 @@ def test_parse_probe() -> None:
 
 def test_probe_reports_a_missing_python() -> None:
     with pytest.raises(LockError, match=r"offers no Python 3\.9"):
-        parse_probe("os debian 12\nglibc 2.36\nnopython 3.9\n", "debian:bookworm-slim", "3.9")
+        parse_probe("os debian 12\nglibc 2.36\nnopython 3.9\n", "debian:bookworm-slim")

@@ -1,35 +1,34 @@
-"""The `system` strategy: OS library constraints, the lock's sources, the rendering."""
+"""The `system` strategy: the bounds the OS libraries put on the bindings, and its lock."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-from pathlib import Path
-
 import pytest
-from click.testing import CliRunner
 
-from gisbox.cli import cli
-from gisbox.lock import read_lock
-from gisbox.ospkgs import parse_probe
+from gisbox.apt_probe import parse_probe
+from gisbox.lockfile import read_lock
+from gisbox.plugin_api import BaseFacts
 from gisbox.runtime.errors import LockError
-from gisbox.spec import load_spec
-from gisbox.system import OsLibraries, constrain, upstream
+from gisbox.strategies.system import STRATEGY, build_requirements, constrain, upstream
 
-from ..conftest import FIXTURES
+from ..conftest import PROJECTS
 
-BOOKWORM = OsLibraries(
-    base="debian:bookworm-slim", versions={"gdal": "3.6.2", "proj": "9.1.1", "geos": "3.11.1"}
-)
+BOOKWORM = {"gdal": "3.6.2", "proj": "9.1.1", "geos": "3.11.1"}
+BASE = "debian:bookworm-slim"
+
+
+def facts(libs: dict[str, str]) -> BaseFacts:
+    return BaseFacts(os="debian 12", glibc="2.36", python="3.11", python_full="3.11.2",
+                     packages=(), libs=libs)  # fmt: skip
 
 
 def test_upstream_version() -> None:
     assert upstream("3.6.2+dfsg-1+b2") == "3.6.2"
     assert upstream("9.1.1-1+b1") == "9.1.1"
+    assert upstream("3.8.4+dfsg-1~jammy0") == "3.8.4"
 
 
 def test_bookworm_constrains_pyproj_and_pins_the_gdal_bindings() -> None:
-    extra = constrain(["geopandas", "pyproj", "gdal"], BOOKWORM, want_gdal=True)
+    extra = constrain(["geopandas", "pyproj", "gdal"], BOOKWORM, BASE, want_gdal=True)
     assert "pyproj<3.7" in extra
     assert "gdal==3.6.2" in extra
     assert not any(e.startswith(("rasterio", "shapely")) for e in extra)
@@ -37,7 +36,7 @@ def test_bookworm_constrains_pyproj_and_pins_the_gdal_bindings() -> None:
 
 def test_impossible_pin_names_binding_library_and_base() -> None:
     with pytest.raises(LockError) as exc:
-        constrain(["pyproj>=3.8"], BOOKWORM, want_gdal=False)
+        constrain(["pyproj>=3.8"], BOOKWORM, BASE, want_gdal=False)
     assert exc.value.message.startswith(
         "pyproj 3.7 needs PROJ >= 9.2; debian:bookworm-slim has PROJ 9.1.1"
     )
@@ -45,39 +44,44 @@ def test_impossible_pin_names_binding_library_and_base() -> None:
 
 
 def test_newer_proj_allows_newer_pyproj() -> None:
-    libs = OsLibraries(base="x", versions={"gdal": "3.10.0", "proj": "9.4.0", "geos": "3.12.0"})
-    assert constrain(["pyproj>=3.8"], libs, want_gdal=False) == []
+    libs = {"gdal": "3.10.0", "proj": "9.4.0", "geos": "3.12.0"}
+    assert constrain(["pyproj>=3.8"], libs, "x", want_gdal=False) == []
 
 
 def test_gdal_bindings_must_match_the_os() -> None:
     with pytest.raises(LockError, match=r"has GDAL 3\.6\.2"):
-        constrain(["gdal==3.8.0"], BOOKWORM, want_gdal=True)
+        constrain(["gdal==3.8.0"], BOOKWORM, BASE, want_gdal=True)
+
+
+def test_plan_resolves_capped_bindings_and_leaves_gdal_to_the_sources() -> None:
+    debian = {"gdal": "3.6.2+dfsg-1+b2", "proj": "9.1.1-1+b1", "geos": "3.11.1-1"}
+    plan = STRATEGY.plan(["geopandas>=1.0", "gdal"], facts(debian), BASE)
+    assert plan.os_libraries == BOOKWORM
+    assert plan.want_gdal_bindings
+    assert "gdal" not in {r.split("<")[0].split("=")[0] for r in plan.requirements}
+    assert "pyproj<3.7" in plan.requirements and "geopandas>=1.0" in plan.requirements
+
+
+def test_plan_without_the_os_libraries_says_which_are_missing() -> None:
+    with pytest.raises(LockError, match="could not find the OS's GEOS"):
+        STRATEGY.plan(["rasterio"], facts({"gdal": "3.6.2", "proj": "9.1.1"}), BASE)
 
 
 def test_probe_reports_the_os_libraries() -> None:
     text = (
-        "os debian 12\nglibc 2.36\npython 3.11 3.11.2-6\nlib libgdal-dev 3.6.2+dfsg-1+b2\n"
-        "lib libproj-dev 9.1.1-1+b1\nlib libgeos-dev 3.11.1-1\nruntime libgdal32=3.6.2+dfsg-1+b2\n"
+        "os debian 12\nglibc 2.36\npython 3.11 3.11.2-6\nlib gdal 3.6.2+dfsg-1+b2\n"
+        "lib proj 9.1.1-1+b1\nlib geos 3.11.1-1\nruntime libgdal32=3.6.2+dfsg-1+b2\n"
         "deb libgdal32=3.6.2+dfsg-1+b2 amd64 " + "d" * 64 + "\n"
     )
-    facts = parse_probe(text, "debian:bookworm-slim", "base")
-    assert facts.libs == {"gdal": "3.6.2+dfsg-1+b2", "proj": "9.1.1-1+b1", "geos": "3.11.1-1"}
+    assert parse_probe(text, BASE).libs == {
+        "gdal": "3.6.2+dfsg-1+b2",
+        "proj": "9.1.1-1+b1",
+        "geos": "3.11.1-1",
+    }
 
 
-@pytest.fixture
-def system_project(project: Path) -> Path:
-    spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('strategy = "wheels"', 'strategy = "system"'))
-    digest = load_spec(spec).input_digest()
-    lock = (FIXTURES / "minimal-system.lock").read_text()
-    lock = re.sub(r'^input_digest = ".*"$', f'input_digest = "{digest}"', lock, flags=re.M)
-    (project / "gisbox.lock").write_text(lock)
-    assert CliRunner().invoke(cli, ["dockerfile", "-C", str(project)]).exit_code == 0
-    return project
-
-
-def test_lock_holds_hashed_sources_for_the_bindings(system_project: Path) -> None:
-    lock = read_lock(system_project / "gisbox.lock")
+def test_lock_holds_hashed_sources_for_the_bindings() -> None:
+    lock = read_lock(PROJECTS / "system/gisbox.lock")
     sources = {p.name: p for p in lock.sources}
     assert {"rasterio", "pyproj", "shapely", "pyogrio", "gdal"} <= sources.keys()
     assert sources["gdal"].version == lock.os_libraries["gdal"]
@@ -92,29 +96,18 @@ def test_lock_holds_hashed_sources_for_the_bindings(system_project: Path) -> Non
     assert "cython" in lock.build_only() and "numpy" not in lock.build_only()
 
 
-def test_rendering_compiles_in_the_builder_only(system_project: Path, hadolint: str) -> None:
-    text = (system_project / "Dockerfile").read_text()
-    builder = text.split("AS runtime")[0]
-    assert "--no-build-isolation --no-binary :all:" in builder
-    assert 'PROJ_VERSION="$(pkg-config --modversion proj)"' in builder  # no proj-bin needed
-    assert "for name in pyogrio pyproj rasterio shapely gdal; do" in builder
-    assert "libgdal-dev=" in builder and "build-essential=" in builder
-    python_stage = text.split("AS builder")[0]
-    assert "ENV PROJ_DATA=/usr/share/proj" in python_stage
-    assert re.search(r"libgdal32=\S+", python_stage)  # runtime library in the shared stage
-    assert "libgdal-dev" not in python_stage and "gcc" not in python_stage
-    assert "uv pip uninstall" in builder and " cython" in builder
-    src = (system_project / ".gisbox/build/gdal.src.txt").read_text()
-    assert re.search(r"^gdal==3\.6\.2 --hash=sha256:[0-9a-f]{64}$", src, flags=re.M)
-    res = subprocess.run(
-        [hadolint, str(system_project / "Dockerfile")], capture_output=True, text=True
-    )
-    assert res.returncode == 0 and res.stdout == "", res.stdout
+def test_context_files_pin_each_source_with_its_build_requirements() -> None:
+    from gisbox.project import Project
+
+    lock = read_lock(PROJECTS / "system/gisbox.lock")
+    files = STRATEGY.contribute(lock, Project.load(PROJECTS / "system").spec).context_files
+    names = {p.name for p in lock.sources}
+    assert set(files) == {f"{n}.{kind}.txt" for n in names for kind in ("build", "src")}
+    gdal = next(p for p in lock.sources if p.name == "gdal")
+    assert files["gdal.src.txt"] == f"gdal=={gdal.version} --hash=sha256:{gdal.sdist.sha256}\n"
 
 
 def test_build_requirements_add_what_backends_fetch_and_pin_numpy() -> None:
-    from gisbox.system import build_requirements
-
     reqs = build_requirements(
         ["meson-python>=0.15", "cython>=3.1", "numpy>=2", "setuptools>=61", "numpy"], "2.4.6"
     )

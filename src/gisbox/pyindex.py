@@ -1,7 +1,9 @@
-"""Python resolution with uv: binary wheels only, for the image's platform.
+"""The Python package index as the lock sees it: resolution with uv, sdists by hash.
 
-`uv pip compile --format pylock.toml` gives, per package, the exact version
-and every compatible wheel with its URL and sha256.
+`PythonIndex` is what locking needs from an index; `UvIndex` is the real one:
+`uv pip compile --format pylock.toml` gives, per package, the exact version and every
+compatible wheel (binary wheels only, for the image's platform and Python) with its URL
+and sha256; sdists come from the index's JSON simple API (PEP 691). Tests pass a fake.
 """
 
 from __future__ import annotations
@@ -16,40 +18,35 @@ import tomllib
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urljoin
 
 from packaging.utils import canonicalize_name, parse_sdist_filename
 from packaging.version import Version
 
+from gisbox.lockfile import PythonPackage, SourcePackage, Wheel
 from gisbox.runtime.errors import LockError
 from gisbox.spec import PLATFORMS
 
 
-@dataclass(frozen=True, kw_only=True)
-class Wheel:
-    url: str
-    sha256: str
+class PythonIndex(Protocol):
+    """What resolving a lock needs from a package index, for one target."""
 
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1].split("#", 1)[0]
+    def compile(self, requirements: list[str]) -> list[PythonPackage]:
+        """Exact versions of `requirements` and their dependencies, every wheel hashed."""
+        ...
 
+    def uv_pin(self) -> PythonPackage:
+        """The uv wheel the builder stage runs (this gisbox's uv version)."""
+        ...
 
-@dataclass(frozen=True, kw_only=True)
-class PythonPackage:
-    name: str
-    version: str
-    wheels: tuple[Wheel, ...]
+    def sdist(self, name: str, version: str) -> SourcePackage:
+        """The source distribution of NAME==VERSION with its sha256."""
+        ...
 
-
-@dataclass(frozen=True, kw_only=True)
-class SourcePackage:
-    """A source distribution, compiled in the builder (strategy "system")."""
-
-    name: str
-    version: str
-    sdist: Wheel
-    build: tuple[PythonPackage, ...] = ()  # its build requirements, installed before it
+    def build_requires(self, src: SourcePackage) -> list[str]:
+        """`[build-system] requires` of an sdist."""
+        ...
 
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -181,3 +178,37 @@ def compile_requirements(
             raise LockError(f"{entry['name']} {entry.get('version')} has no binary wheel")
         packages.append(PythonPackage(name=entry["name"], version=entry["version"], wheels=wheels))
     return sorted(packages, key=lambda p: p.name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UvIndex:
+    """The spec's index (PyPI by default), resolved with uv for one target."""
+
+    python_version: str  # e.g. "3.11.2"
+    uv_platform: str  # e.g. "x86_64-manylinux_2_36"
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+
+    def compile(self, requirements: list[str]) -> list[PythonPackage]:
+        return compile_requirements(
+            requirements,
+            python_version=self.python_version,
+            uv_platform=self.uv_platform,
+            index_url=self.index_url,
+            extra_index_urls=self.extra_index_urls,
+        )
+
+    def uv_pin(self) -> PythonPackage:
+        # from PyPI, whatever the spec's index: gisbox's own tool, not the user's stack
+        (uv,) = compile_requirements(
+            [f"uv=={uv_version()}"],
+            python_version=self.python_version,
+            uv_platform=self.uv_platform,
+        )
+        return uv
+
+    def sdist(self, name: str, version: str) -> SourcePackage:
+        return fetch_sdist(name, version, self.index_url)
+
+    def build_requires(self, src: SourcePackage) -> list[str]:
+        return sdist_build_requires(src)

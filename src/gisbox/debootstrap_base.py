@@ -3,7 +3,8 @@
 For air-gapped sites and machines without a registry. The root filesystem is
 slimmed the way the official `-slim` images are (documentation except
 copyright files, man pages, info pages and locales are dropped, and dpkg is
-configured to keep dropping them), then imported with `docker import`.
+configured to keep dropping them), then imported into the engine. Which bases can be
+made is the base family's answer (`Family.debootstrap_suite`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gisbox.engine import Engine
+from gisbox.engines import ContainerEngine
+from gisbox.plugins import family_for
 from gisbox.runtime.errors import EngineError, UsageError
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -47,15 +49,14 @@ APT_CONF = {
 
 
 def suite_for(reference: str) -> str:
-    """Map 'debian:bookworm-slim' / 'debian:12' to the Debian suite name."""
-    name, _, tag = reference.partition(":")
-    if name not in ("debian", "docker.io/library/debian", "library/debian") or not tag:
+    """The Debian suite `reference` is made from; a usage error for other bases."""
+    suite = family_for(reference).debootstrap_suite(reference)
+    if suite is None:
         raise UsageError(
             f"`gisbox base` makes Debian bases only; {reference!r} is not one",
             hint="set image.base to e.g. 'debian:bookworm-slim', or pull your base yourself",
         )
-    suite = tag.removesuffix("-slim")
-    return SUITES.get(suite, suite)
+    return suite
 
 
 def sources(suite: str, mirror: str) -> str:
@@ -101,7 +102,7 @@ def slim_rootfs(root: Path, suite: str, mirror: str) -> None:
 
 
 def make_base(
-    engine: Engine,
+    engine: ContainerEngine,
     reference: str,
     *,
     mirror: str = DEFAULT_MIRROR,
@@ -144,27 +145,25 @@ def make_base(
             ],
             stdout=subprocess.PIPE,
         )
-        res = subprocess.run(
-            [engine.client.path, "import", "--change", 'CMD ["bash"]', "-", reference],
-            stdin=tar.stdout,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        tar.wait()
-        if res.returncode != 0 or tar.returncode != 0:
-            raise EngineError(f"docker import of the base failed: {res.stderr.strip()}")
-        return res.stdout.strip()
+        assert tar.stdout is not None
+        try:
+            image_id = engine.import_rootfs(tar.stdout, reference, cmd=["bash"])
+        finally:
+            tar.stdout.close()
+            if tar.wait() != 0:
+                raise EngineError("tar of the debootstrapped root filesystem failed")
+        return image_id
 
 
-def ensure_base(engine: Engine, reference: str) -> None:
+def ensure_base(engine: ContainerEngine, reference: str) -> None:
     """Use a local base, else pull it; when neither works say to run `gisbox base`."""
-    if engine.image_exists(reference):
+    if engine.exists(reference):
         return
-    ok, err = engine.try_pull(reference)
-    if not ok:
+    error = engine.pull(reference)
+    if error is not None:
         raise EngineError(
-            f"the base image {reference} is not present locally and cannot be pulled "
-            f"({err.splitlines()[-1] if err else 'no registry'})",
-            hint=f"run `gisbox base` to make {reference} from a Debian mirror",
+            f"the base image {reference} is not present in {engine.name} and cannot be "
+            f"pulled ({error})",
+            hint=f"run `gisbox base --engine {engine.name}` to make {reference} from a Debian "
+            "mirror",
         )

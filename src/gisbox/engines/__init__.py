@@ -1,0 +1,165 @@
+"""The container engine: one interface, the only code that runs an engine's commands.
+
+`ContainerEngine` has the verbs gisbox needs (build with BuildKit-style secrets and cache
+mounts, run a command in an image as a user, inspect, tag, push, import a root
+filesystem, relabel, save). Implementations: Docker with the buildx plugin, Docker < 23
+with BuildKit built in (Debian 12's /usr/bin/docker 20.10), and Podman
+(`gisbox.engines.docker`, `gisbox.engines.podman`). Tests use a fake.
+
+`select_engine(name)` picks one: `--engine`, else `GISBOX_ENGINE`, else what is running
+(a reachable Docker engine first: Podman needs no daemon, so it is the fallback).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gisbox.runtime.errors import EngineError, UsageError
+
+ENGINES = ("docker", "podman")
+Completed = subprocess.CompletedProcess[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    context: Path
+    dockerfile: Path
+    tag: str
+    platform: str
+    secrets: tuple[tuple[str, Path], ...] = ()  # (id, file) for RUN --mount=type=secret
+    no_cache: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInfo:
+    """What gisbox reads of an image's configuration, the same for every engine."""
+
+    id: str  # "sha256:…"
+    size: int  # bytes, uncompressed
+    layers: tuple[str, ...]  # RootFS diff ids
+    labels: dict[str, str] = field(default_factory=dict)
+    user: str = ""
+    env: tuple[str, ...] = ()
+    healthcheck: tuple[str, ...] = ()
+
+    @classmethod
+    def from_inspect(cls, data: Mapping[str, Any]) -> ImageInfo:
+        """From `docker image inspect` / `podman image inspect` JSON (one image)."""
+        config = data.get("Config") or {}
+        image_id = str(data["Id"])
+        return cls(
+            id=image_id if image_id.startswith("sha256:") else f"sha256:{image_id}",
+            size=int(data.get("Size", 0)),
+            layers=tuple((data.get("RootFS") or {}).get("Layers") or ()),
+            labels=dict(config.get("Labels") or {}),
+            user=str(config.get("User") or ""),
+            env=tuple(config.get("Env") or ()),
+            healthcheck=tuple((config.get("Healthcheck") or {}).get("Test") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    returncode: int
+    lines: list[str]
+
+
+class ContainerEngine(ABC):
+    """One container engine. Every method raises EngineError when the engine refuses."""
+
+    name: str  # "docker" | "podman"
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """Which client, which version, how it builds: for reports."""
+
+    @abstractmethod
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        """Build and tag an image; the log, line by line."""
+
+    @abstractmethod
+    def run(
+        self,
+        image: str,
+        command: Sequence[str] = (),
+        *,
+        user: str | None = None,
+        platform: str | None = None,
+        options: Sequence[str] = (),
+        timeout: float = 600,
+    ) -> Completed:
+        """Run `command` in a new container of `image` (removed afterwards) as `user`
+        ("uid:gid"); `options` are `run` flags both engines share (-e, --read-only,
+        --tmpfs, --entrypoint, -v, --network, --name, -d)."""
+
+    @abstractmethod
+    def exists(self, ref: str) -> bool: ...
+
+    @abstractmethod
+    def pull(self, ref: str) -> str | None:
+        """Pull `ref`; None when it worked, else the engine's last line of error."""
+
+    @abstractmethod
+    def inspect(self, ref: str) -> ImageInfo: ...
+
+    @abstractmethod
+    def tag(self, source: str, target: str) -> None: ...
+
+    @abstractmethod
+    def push(self, ref: str) -> str:
+        """Push `ref`; the digest of what the registry now holds ("sha256:…")."""
+
+    @abstractmethod
+    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
+        """A single-layer image from a root filesystem tar stream; its id."""
+
+    @abstractmethod
+    def relabel(
+        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+    ) -> str:
+        """Tag `image` as `tag` with extra labels and environment (a configuration
+        change: no new layer); the new id."""
+
+    @abstractmethod
+    def save(self, ref: str, dest: Path) -> None:
+        """`docker save`-format archive of `ref` at `dest`."""
+
+    @abstractmethod
+    def remove_container(self, name: str) -> None: ...
+
+
+def select_engine(name: str | None = None) -> ContainerEngine:
+    """`name` ("docker", "podman"), else GISBOX_ENGINE, else the first that works."""
+    from gisbox.engines.docker import detect_docker
+    from gisbox.engines.podman import detect_podman
+
+    wanted = name or os.environ.get("GISBOX_ENGINE") or None
+    detectors: dict[str, Callable[[], ContainerEngine]] = {
+        "docker": detect_docker,
+        "podman": detect_podman,
+    }
+    if wanted is not None:
+        if wanted not in detectors:
+            where = "--engine" if name else "GISBOX_ENGINE"
+            raise UsageError(
+                f"{where} {wanted!r} is not an engine gisbox drives",
+                hint=f"use one of: {', '.join(ENGINES)}",
+            )
+        return detectors[wanted]()
+    reasons = []
+    for detect in detectors.values():
+        try:
+            return detect()
+        except EngineError as exc:
+            reasons.append(exc)
+    raise EngineError(
+        "no usable container engine: " + "; ".join(r.message for r in reasons),
+        hint=" or ".join(r.hint for r in reasons if r.hint),
+    )

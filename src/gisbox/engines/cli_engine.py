@@ -1,0 +1,172 @@
+"""An engine driven through its command-line client (`docker`, `podman`): the process
+plumbing and the verbs whose command lines the two clients share."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from gisbox.engines import BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.runtime.errors import EngineError
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 30,
+    input: str | None = None,
+) -> Completed:
+    try:
+        return subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            env=dict(env) if env is not None else None,
+            timeout=timeout,
+            input=input,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise EngineError(f"{argv[0]}: not found ({exc})") from None
+    except subprocess.TimeoutExpired:
+        raise EngineError(
+            f"`{' '.join(argv[:3])} …` did not finish within {timeout:.0f} s",
+            hint="check that the engine is responsive (`docker info` / `podman info`)",
+        ) from None
+
+
+def last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def is_loopback_registry(ref: str) -> bool:
+    """127.0.0.1:5000/x, localhost:5000/x: registries engines reach over plain HTTP."""
+    host = ref.split("/", 1)[0].rsplit(":", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class CliEngine(ContainerEngine):
+    """Shared by Docker and Podman: everything but building, relabelling and pushing."""
+
+    def __init__(self, *, path: str, version: str) -> None:
+        self.path = path
+        self.version = version
+
+    # -- plumbing ---------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def run_options(self) -> list[str]:
+        """Flags every `run` needs on this engine."""
+        return []
+
+    def command(self, *args: str, timeout: float = 600, check: bool = True) -> Completed:
+        """Run the client with `args` (for the verbs here, and for tests)."""
+        res = run_process([self.path, *args], env=self.env(), timeout=timeout)
+        if check and res.returncode != 0:
+            raise EngineError(
+                f"`{self.name} {' '.join(args[:3])} …` failed: {res.stderr.strip()[-800:]}"
+            )
+        return res
+
+    def stream(
+        self, args: Sequence[str], on_line: Callable[[str], None], stdin: IO[bytes] | None = None
+    ) -> BuildResult:
+        """Run the client, calling `on_line` per output line (stdout and stderr)."""
+        proc = subprocess.Popen(
+            [self.path, *args],
+            env=self.env(),
+            stdin=stdin if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        lines: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            on_line(line)
+        return BuildResult(proc.wait(), lines)
+
+    # -- verbs --------------------------------------------------------------------------
+    def run(
+        self,
+        image: str,
+        command: Sequence[str] = (),
+        *,
+        user: str | None = None,
+        platform: str | None = None,
+        options: Sequence[str] = (),
+        timeout: float = 600,
+    ) -> Completed:
+        argv = ["run", *self.run_options()]
+        if "-d" not in options:
+            argv.append("--rm")
+        if user is not None:
+            argv += ["--user", user]
+        if platform is not None:
+            argv += ["--platform", platform]
+        return self.command(*argv, *options, image, *command, timeout=timeout, check=False)
+
+    def exists(self, ref: str) -> bool:
+        return self.command("image", "inspect", ref, check=False).returncode == 0
+
+    def pull(self, ref: str) -> str | None:
+        res = self.command("pull", "--quiet", ref, timeout=300, check=False)
+        return None if res.returncode == 0 else last_line(res.stderr or res.stdout)
+
+    def inspect(self, ref: str) -> ImageInfo:
+        data = json.loads(self.command("image", "inspect", ref).stdout)
+        if not isinstance(data, list) or not data:
+            raise EngineError(f"{self.name} image inspect {ref}: unexpected output")
+        return ImageInfo.from_inspect(data[0])
+
+    def tag(self, source: str, target: str) -> None:
+        self.command("tag", source, target)
+
+    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
+        change = f"CMD {json.dumps(list(cmd))}"
+        res = subprocess.run(
+            [self.path, "import", "--change", change, "-", ref],
+            stdin=tar,
+            capture_output=True,
+            env=self.env(),
+            timeout=1800,
+            check=False,
+        )
+        if res.returncode != 0:
+            raise EngineError(
+                f"{self.name} import of {ref} failed: {res.stderr.decode(errors='replace')}"
+            )
+        return self.inspect(ref).id
+
+    def save(self, ref: str, dest: Path) -> None:
+        self.command("save", "-o", str(dest), ref, timeout=1800)
+
+    def remove_container(self, name: str) -> None:
+        self.command("rm", "-f", "-v", name, check=False)
+
+    def relabel_dockerfile(
+        self, image: str, labels: Mapping[str, str], env: Mapping[str, str]
+    ) -> str:
+        """`FROM image` plus LABEL and ENV lines: a configuration-only build."""
+        lines = (
+            [f"FROM {image}"]
+            + [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())]
+            + [f"ENV {k}={json.dumps(v)}" for k, v in sorted(env.items())]
+        )
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,167 @@
+"""Docker: with the buildx plugin, or Docker < 23 with BuildKit built in.
+
+`detect_docker()` picks a client that can build with BuildKit: `docker buildx` when the
+plugin exists, otherwise a client with BuildKit built in (e.g. Debian 12's
+/usr/bin/docker 20.10) driven with DOCKER_BUILDKIT=1 — the first `docker` on PATH may be
+a newer client without buildx, which cannot. `GISBOX_DOCKER` names a client explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from gisbox.engines import BuildRequest, BuildResult, ContainerEngine
+from gisbox.engines.cli_engine import CliEngine, last_line, run_process
+from gisbox.runtime.errors import EngineError
+
+INSTALL_HINT = (
+    "install Debian's engine and start it: `apt-get install -y docker.io && "
+    "(dockerd >/var/log/dockerd.log 2>&1 &)` (or `systemctl start docker`)"
+)
+KNOWN_CLIENTS = ("/usr/bin/docker", "/usr/local/bin/docker")
+_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+
+
+class DockerEngine(CliEngine):
+    name = "docker"
+    how = ""
+
+    @property
+    def description(self) -> str:
+        return f"{self.path} (Docker {self.version}, {self.how})"
+
+    def build_prefix(self) -> list[str]:
+        raise NotImplementedError
+
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        argv = [*self.build_prefix(), "--progress=plain", "--platform", request.platform]
+        argv += ["-f", str(request.dockerfile), "-t", request.tag]
+        for sid, src in request.secrets:
+            argv += ["--secret", f"id={sid},src={src}"]
+        if request.no_cache:
+            argv.append("--no-cache")
+        argv.append(str(request.context))
+        return self.stream(argv, on_line)
+
+    def relabel(
+        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+    ) -> str:
+        # BuildKit resolves no bare image ids: `image` is a tag
+        dockerfile = self.relabel_dockerfile(image, labels, env)
+        res = run_process(
+            [self.path, *self.build_prefix(), "-q", "-t", tag, "-"],
+            env=self.env(),
+            timeout=300,
+            input=dockerfile,
+        )
+        if res.returncode != 0:
+            raise EngineError(f"labelling {tag} failed: {res.stderr.strip()}")
+        return self.inspect(tag).id
+
+    def push(self, ref: str) -> str:
+        res = self.command("push", ref, timeout=3600, check=False)
+        if res.returncode != 0:
+            raise EngineError(
+                f"pushing {ref} failed: {(res.stderr or res.stdout).strip()[-600:]}",
+                hint="check the registry address, `docker login`, or TLS settings",
+            )
+        m = _DIGEST.search(res.stdout)
+        if not m:
+            raise EngineError(f"pushed {ref} but Docker reported no digest: {res.stdout[-300:]}")
+        return m.group(1)
+
+
+class DockerBuildx(DockerEngine):
+    """A client with the buildx plugin (`docker buildx build --load`)."""
+
+    how = "buildx"
+
+    def build_prefix(self) -> list[str]:
+        return ["buildx", "build", "--load"]
+
+
+class DockerBuiltinBuildKit(DockerEngine):
+    """Docker < 23, whose `docker build` has BuildKit built in (DOCKER_BUILDKIT=1)."""
+
+    how = "BuildKit built in (DOCKER_BUILDKIT=1)"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_BUILDKIT": "1"}
+
+    def build_prefix(self) -> list[str]:
+        return ["build"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Client:
+    """A docker client binary and which engine class (if any) can build with it."""
+
+    path: str
+    version: str
+    kind: type[DockerEngine] | None
+    reason: str = ""
+
+
+def client_candidates(known: Sequence[str] | None = None) -> list[str]:
+    """GISBOX_DOCKER if set, else every `docker` on PATH, then the well-known paths."""
+    known = KNOWN_CLIENTS if known is None else known
+    forced = os.environ.get("GISBOX_DOCKER")
+    if forced:
+        return [forced]
+    found: list[str] = []
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        p = os.path.join(d, "docker")
+        if os.access(p, os.X_OK) and not os.path.isdir(p):
+            found.append(p)
+    found += [p for p in known if os.access(p, os.X_OK)]
+    unique: dict[str, str] = {}
+    for p in found:
+        unique.setdefault(os.path.realpath(p), p)
+    return list(unique.values())
+
+
+def probe_client(path: str) -> Client:
+    """Find out whether the client at `path` can build with BuildKit."""
+    try:
+        out = run_process([path, "--version"]).stdout
+    except EngineError as exc:
+        return Client(path=path, version="?", kind=None, reason=f"cannot run: {exc.message}")
+    m = re.search(r"version (\d+)\.(\d+)[^\s,]*", out)
+    version = m.group(0).split()[1] if m else "?"
+    if run_process([path, "buildx", "version"]).returncode == 0:
+        return Client(path=path, version=version, kind=DockerBuildx)
+    if m and int(m.group(1)) < 23:
+        return Client(path=path, version=version, kind=DockerBuiltinBuildKit)
+    return Client(
+        path=path,
+        version=version,
+        kind=None,
+        reason="no buildx plugin, and Docker >= 23 needs it for BuildKit builds",
+    )
+
+
+def detect_docker(known: Sequence[str] | None = None) -> ContainerEngine:
+    """A client that builds with BuildKit, connected to a running Docker engine."""
+    candidates = client_candidates(known)
+    if not candidates:
+        raise EngineError("no docker client found on PATH", hint=INSTALL_HINT)
+    probed = [probe_client(p) for p in candidates]
+    usable = [c for c in probed if c.kind is not None]
+    if not usable:
+        details = "; ".join(f"{c.path} (Docker {c.version}): {c.reason}" for c in probed)
+        raise EngineError(
+            f"no docker client here can build with BuildKit: {details}",
+            hint="install Debian's client with BuildKit built in: `apt-get install -y "
+            "docker.io` (/usr/bin/docker), or the docker buildx plugin",
+        )
+    errors = []
+    for client in usable:
+        res = run_process([client.path, "version", "--format", "{{.Server.Version}}"])
+        if res.returncode == 0 and res.stdout.strip():
+            assert client.kind is not None
+            return client.kind(path=client.path, version=client.version)
+        errors.append(last_line(res.stderr) if res.stderr.strip() else "?")
+    raise EngineError(f"no Docker engine is reachable ({errors[0]})", hint=INSTALL_HINT)

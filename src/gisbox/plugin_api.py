@@ -1,0 +1,143 @@
+"""What strategies and base families are, and what they contribute.
+
+A *strategy* (`gisbox.strategies.<name>`) decides where GDAL/PROJ/GEOS come from: the
+wheels' own copies, or the OS's libraries with the bindings compiled against them. A
+*base family* (`gisbox.families.<name>`) knows a kind of base image: how to see its
+packages, where its GIS libraries are, how to make it. Each is one module exposing one
+object that satisfies the Protocol below; the pipeline never branches on their names:
+
+- lock time: the `ProbeStep`s they add to the probe of the base's package index (which
+  OS packages each stage gets), and the constraints a strategy adds to resolution;
+- render time: the `Contribution` each makes to the Dockerfile (text for named slots)
+  and to the build context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from gisbox.lockfile import Lock, OsPackage, PythonPackage, SourcePackage
+    from gisbox.pyindex import PythonIndex
+    from gisbox.spec import Spec
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeStep:
+    """Shell run in a throwaway container of the base while locking, and the OS packages
+    it adds to each stage. Words may use the probe's shell variables: `$want` is the
+    Python version ("3.11"); `closure PKG...` prints `name=version` of an install.
+    The shell may print `lib NAME VERSION` (the OS's GDAL/PROJ/GEOS) and `keys PIN` (a
+    package of the key-fetching stage) lines, and set `keys` to those pins."""
+
+    shell: str = ""
+    runtime: tuple[str, ...] = ()
+    builder: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseFacts:
+    """What the probe found in the base."""
+
+    os: str  # e.g. "debian 12"
+    glibc: str  # e.g. "2.36"
+    python: str  # e.g. "3.11"
+    python_full: str  # e.g. "3.11.2"
+    packages: tuple[OsPackage, ...]
+    libs: dict[str, str]  # gdal/proj/geos -> upstream version (strategies that use them)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fragments:
+    """Dockerfile text for the template's slots (whole lines, no trailing newline; a
+    leading empty line is a blank line). `apt_sources` are shell commands run before
+    `apt-get update` wherever the pinned OS packages are installed."""
+
+    header: str = ""  # comment lines under the generated-by lines
+    stages: str = ""  # stages before the `python` stage
+    python_setup: str = ""  # before the install RUN of the python (and runtime) stage
+    apt_sources: tuple[str, ...] = ()
+    python_env: str = ""  # after that RUN
+    builder_inputs: str = ""  # after `COPY .gisbox/requirements.txt` in the builder
+    builder_steps: str = ""  # after the locked wheels are installed in the builder
+
+    def merged(self, other: Fragments) -> Fragments:
+        """Slot by slot, this one's text first."""
+        out: dict[str, str | tuple[str, ...]] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, tuple):
+                out[f.name] = mine + theirs
+            else:
+                out[f.name] = "\n".join(t for t in (mine, theirs) if t)
+        return Fragments(**out)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contribution:
+    """A plug-in's part of the rendering: Dockerfile fragments, and files it adds to the
+    build context under `.gisbox/build/` (name -> text)."""
+
+    fragments: Fragments = field(default_factory=Fragments)
+    context_files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """A strategy's requirements for the resolver, and the OS libraries it builds on."""
+
+    requirements: tuple[str, ...]
+    os_libraries: dict[str, str] = field(default_factory=dict)
+    want_gdal_bindings: bool = False  # `gdal` (osgeo) was asked for
+
+
+class Family(Protocol):
+    """A kind of base image."""
+
+    name: str
+    priority: int  # families are matched highest first; the fallback has the lowest
+
+    def matches(self, base: str) -> bool: ...
+
+    def prepare(self, strategy: Strategy) -> Sequence[ProbeStep]:
+        """Steps that make the build's package sources visible to the probe (e.g. a PPA
+        and its signing key), run before anything else."""
+        ...
+
+    def gis_libraries(self) -> ProbeStep:
+        """Where the OS's GDAL, PROJ and GEOS are (for strategies that use them): prints
+        their `lib` lines and adds their runtime and development packages."""
+        ...
+
+    def contribute(self, lock: Lock, spec: Spec, strategy: Strategy) -> Contribution: ...
+
+    def debootstrap_suite(self, base: str) -> str | None:
+        """The suite `gisbox base` makes this base from, or None when it cannot."""
+        ...
+
+
+class Strategy(Protocol):
+    """Where the geospatial libraries under the bindings come from."""
+
+    name: str
+    uses_os_gis_libraries: bool
+
+    def probe_steps(self, family: Family) -> Sequence[ProbeStep]: ...
+
+    def plan(self, requirements: Sequence[str], facts: BaseFacts, base: str) -> Plan:
+        """The requirements to resolve, with the bounds this strategy adds."""
+        ...
+
+    def complete(
+        self,
+        plan: Plan,
+        packages: list[PythonPackage],
+        index: PythonIndex,
+        progress: Callable[[str], None],
+    ) -> tuple[list[PythonPackage], list[SourcePackage]]:
+        """After resolution: (wheels to install, sources to compile in the builder)."""
+        ...
+
+    def contribute(self, lock: Lock, spec: Spec) -> Contribution: ...

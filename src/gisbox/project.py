@@ -1,0 +1,75 @@
+"""A gisbox project loaded once: its paths, its spec, its fresh lock and the lock's digest,
+and the strategy and base family the spec names. `dockerfile`, `build` and `push` share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gisbox.lockfile import LOCK_FILE, Lock, check_fresh, file_digest, read_lock
+from gisbox.plugin_api import Family, Strategy
+from gisbox.plugins import family_for, strategy_named
+from gisbox.spec import SPEC_FILE, Spec, load_spec
+
+SUPPORT_DIR = ".gisbox"  # rendered support files, the build log, the fingerprint
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where a project keeps what gisbox reads and writes."""
+
+    root: Path
+
+    @property
+    def spec(self) -> Path:
+        return self.root / SPEC_FILE
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK_FILE
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.root / "Dockerfile"
+
+    @property
+    def dockerignore(self) -> Path:
+        return self.root / ".dockerignore"
+
+    @property
+    def support(self) -> Path:
+        return self.root / SUPPORT_DIR
+
+    @property
+    def build_log(self) -> Path:
+        return self.support / "build.log"
+
+    @property
+    def fingerprint(self) -> Path:
+        return self.support / "fingerprint.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Project:
+    paths: Paths
+    spec: Spec
+    lock: Lock
+    lock_digest: str  # sha256 of gisbox.lock's bytes, as the image's label carries it
+
+    @classmethod
+    def load(cls, root: Path) -> Project:
+        """Spec and lock; a lock resolved from other spec inputs is refused (exit 3)."""
+        paths = Paths(root)
+        spec = load_spec(paths.spec)
+        lock = read_lock(paths.lock)
+        check_fresh(spec, lock, paths.lock)
+        return cls(paths=paths, spec=spec, lock=lock, lock_digest=file_digest(paths.lock))
+
+    @property
+    def strategy(self) -> Strategy:
+        return strategy_named(self.spec.image.strategy)
+
+    @property
+    def family(self) -> Family:
+        return family_for(self.spec.image.base)

@@ -1,0 +1,141 @@
+"""A fake container engine and a fake package index: the pipeline (`resolve_lock`,
+`build_image`, `push`) runs against them without Docker or a network, and they record
+what the pipeline asked for."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from gisbox.engines import BuildRequest, BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.lockfile import PythonPackage, SourcePackage, Wheel
+
+RunHandler = Callable[[str, Sequence[str], str | None], Completed]
+
+
+def completed(stdout: str = "", stderr: str = "", returncode: int = 0) -> Completed:
+    return subprocess.CompletedProcess([], returncode, stdout, stderr)
+
+
+@dataclass
+class FakeEngine(ContainerEngine):
+    """Images are ImageInfo records; `run` answers through `on_run(image, command, user)`."""
+
+    on_run: RunHandler = lambda image, command, user: completed()
+    build_lines: list[str] = field(default_factory=lambda: ["#1 DONE"])
+    build_returncode: int = 0
+    images: dict[str, ImageInfo] = field(default_factory=dict)
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    name: str = "fake"
+
+    @property
+    def description(self) -> str:
+        return "fake engine"
+
+    def add_image(self, ref: str, **labels: str) -> ImageInfo:
+        digest = hashlib.sha256(ref.encode()).hexdigest()
+        info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=("sha256:l1",), labels=labels)
+        self.images[ref] = self.images[info.id] = info
+        return info
+
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        self.calls.append(("build", request))
+        for line in self.build_lines:
+            on_line(line)
+        if self.build_returncode == 0:
+            self.add_image(request.tag)
+        return BuildResult(self.build_returncode, list(self.build_lines))
+
+    def run(
+        self,
+        image: str,
+        command: Sequence[str] = (),
+        *,
+        user: str | None = None,
+        platform: str | None = None,
+        options: Sequence[str] = (),
+        timeout: float = 600,
+    ) -> Completed:
+        self.calls.append(("run", (image, tuple(command), user, platform)))
+        return self.on_run(image, command, user)
+
+    def exists(self, ref: str) -> bool:
+        return ref in self.images
+
+    def pull(self, ref: str) -> str | None:
+        self.calls.append(("pull", ref))
+        return "no registry"
+
+    def inspect(self, ref: str) -> ImageInfo:
+        return self.images[ref]
+
+    def tag(self, source: str, target: str) -> None:
+        self.calls.append(("tag", (source, target)))
+        self.images[target] = self.images[source]
+
+    def push(self, ref: str) -> str:
+        self.calls.append(("push", ref))
+        return "sha256:" + hashlib.sha256(self.images[ref].id.encode()).hexdigest()
+
+    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
+        self.calls.append(("import", ref))
+        return self.add_image(ref).id
+
+    def relabel(
+        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+    ) -> str:
+        self.calls.append(("relabel", (image, tag, dict(labels), dict(env))))
+        old = self.images[image]
+        info = ImageInfo(
+            id=old.id + "-relabelled", size=old.size, layers=old.layers,
+            labels={**old.labels, **labels},
+        )  # fmt: skip
+        self.images[tag] = self.images[info.id] = info
+        return info.id
+
+    def save(self, ref: str, dest: Path) -> None:
+        dest.write_text(json.dumps(ref))
+
+    def remove_container(self, name: str) -> None:
+        self.calls.append(("rm", name))
+
+    def called(self, verb: str) -> list[object]:
+        return [args for v, args in self.calls if v == verb]
+
+
+def wheel_of(name: str, version: str) -> PythonPackage:
+    sha = hashlib.sha256(f"{name}-{version}".encode()).hexdigest()
+    url = f"https://files.example/{name}-{version}-py3-none-any.whl"
+    return PythonPackage(name=name, version=version, wheels=(Wheel(url=url, sha256=sha),))
+
+
+@dataclass
+class FakeIndex:
+    """Resolves `name[...]` requirements to the versions in `versions`; records the calls."""
+
+    versions: dict[str, str]
+    build_requires_of: dict[str, list[str]] = field(default_factory=dict)
+    compiled: list[list[str]] = field(default_factory=list)
+
+    def compile(self, requirements: list[str]) -> list[PythonPackage]:
+        from packaging.requirements import Requirement
+
+        self.compiled.append(list(requirements))
+        names = {Requirement(r).name.lower() for r in requirements}
+        return [wheel_of(n, self.versions[n]) for n in sorted(names)]
+
+    def uv_pin(self) -> PythonPackage:
+        return wheel_of("uv", "0.13.9")
+
+    def sdist(self, name: str, version: str) -> SourcePackage:
+        sha = hashlib.sha256(f"sdist-{name}-{version}".encode()).hexdigest()
+        url = f"https://files.example/{name}-{version}.tar.gz"
+        return SourcePackage(name=name, version=version, sdist=Wheel(url=url, sha256=sha))
+
+    def build_requires(self, src: SourcePackage) -> list[str]:
+        return self.build_requires_of.get(src.name, ["setuptools>=61"])

@@ -1,0 +1,196 @@
+"""Engine selection and the command lines each engine runs, with fake clients on PATH
+(no real engine needed; the integration tests drive real Docker and Podman)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gisbox.cli import cli
+from gisbox.engines import BuildRequest, ImageInfo, select_engine
+from gisbox.engines.cli_engine import is_loopback_registry
+from gisbox.engines.docker import DockerBuildx, DockerBuiltinBuildKit, detect_docker
+from gisbox.engines.podman import Podman, detect_podman
+from gisbox.runtime.errors import EngineError, UsageError
+
+INSPECT = '[{"Id": "abc123", "Size": 42, "RootFS": {"Layers": ["sha256:l1"]}, "Config": {}}]'
+
+
+def fake_client(
+    directory: Path, name: str, *, version: str = "28.2.2", buildx: bool = False, up: bool = True
+) -> Path:
+    """A client script that logs its argv to DIR/argv.log and answers like the real one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    server = "echo 20.10.24; exit 0" if up else 'echo "Cannot connect to the daemon" >&2; exit 1'
+    path.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {shlex.quote(str(directory / "argv.log"))}\n'
+        f'if [ "$1" = --version ]; then echo "{name.title()} version {version}, build x"; '
+        "exit 0; fi\n"
+        f'if [ "$1" = buildx ]; then {"exit 0" if buildx else "echo no buildx >&2; exit 1"}; fi\n'
+        f'if [ "$1" = version ]; then {server}; fi\n'
+        f"if [ \"$1\" = image ]; then echo '{INSPECT}'; exit 0; fi\n"
+        'if [ "$1" = push ]; then echo "latest: digest: sha256:'
+        + "d"
+        * 64
+        + ' size: 1"; for a; do case "$a" in --digestfile) f=1;; *) [ -n "$f" ] && '
+        "echo sha256:" + "e" * 64 + ' > "$a" && f=;; esac; done; exit 0; fi\n'
+        "exit 0\n"
+    )
+    path.chmod(0o755)
+    return path
+
+
+def argv_log(client: Path) -> list[str]:
+    return (client.parent / "argv.log").read_text().splitlines()
+
+
+@pytest.fixture(autouse=True)
+def isolated_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("GISBOX_DOCKER", "GISBOX_ENGINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr("gisbox.engines.docker.KNOWN_CLIENTS", ())
+
+
+def on_path(monkeypatch: pytest.MonkeyPatch, *clients: Path) -> None:
+    monkeypatch.setenv("PATH", ":".join(str(c.parent) for c in clients))
+
+
+def test_prefers_buildx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docker = fake_client(tmp_path / "a", "docker", buildx=True)
+    on_path(monkeypatch, docker)
+    engine = detect_docker(known=())
+    assert isinstance(engine, DockerBuildx)
+    request = BuildRequest(context=Path("ctx"), dockerfile=Path("D"), tag="t", platform="p")
+    engine.build(request, lambda _l: None)
+    assert argv_log(docker)[-1].startswith("buildx build --load --progress=plain --platform p")
+
+
+def test_skips_new_client_without_buildx_for_old_builtin_buildkit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = fake_client(tmp_path / "new", "docker")
+    old = fake_client(tmp_path / "old", "docker", version="20.10.24+dfsg1")
+    on_path(monkeypatch, new, old)
+    engine = detect_docker(known=())
+    assert isinstance(engine, DockerBuiltinBuildKit)
+    assert engine.path == str(old)
+    assert engine.env()["DOCKER_BUILDKIT"] == "1"
+    assert "20.10.24" in engine.description and "BuildKit built in" in engine.description
+
+
+def test_no_client_that_can_build_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_path(monkeypatch, fake_client(tmp_path / "new", "docker"))
+    with pytest.raises(EngineError) as exc:
+        detect_docker(known=())
+    assert "no buildx plugin" in exc.value.message
+    assert exc.value.hint and "docker.io" in exc.value.hint
+
+
+def test_no_docker_engine_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_path(monkeypatch, fake_client(tmp_path / "old", "docker", version="20.10.24", up=False))
+    with pytest.raises(EngineError) as exc:
+        detect_docker(known=())
+    assert "no Docker engine is reachable (Cannot connect to the daemon)" in exc.value.message
+    assert exc.value.hint and "dockerd" in exc.value.hint
+
+
+def test_auto_detection_prefers_a_running_docker_then_podman(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down = fake_client(tmp_path / "d", "docker", version="20.10.24", up=False)
+    podman = fake_client(tmp_path / "p", "podman", version="4.3.1")
+    on_path(monkeypatch, down, podman)
+    assert isinstance(select_engine(), Podman)
+    up = fake_client(tmp_path / "u", "docker", version="20.10.24")
+    on_path(monkeypatch, up, podman)
+    assert isinstance(select_engine(), DockerBuiltinBuildKit)
+    monkeypatch.setenv("GISBOX_ENGINE", "podman")
+    assert isinstance(select_engine(), Podman)
+    assert isinstance(select_engine("docker"), DockerBuiltinBuildKit)  # --engine wins
+
+
+def test_unknown_engine_name_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GISBOX_ENGINE", "containerd")
+    with pytest.raises(UsageError, match="GISBOX_ENGINE 'containerd'"):
+        select_engine()
+
+
+def test_nothing_usable_names_both_engines() -> None:
+    with pytest.raises(EngineError) as exc:
+        select_engine()
+    assert "docker" in exc.value.message and "podman is not installed" in exc.value.message
+    assert exc.value.hint and "docker.io" in exc.value.hint and "podman" in exc.value.hint
+
+
+def test_podman_builds_in_docker_format_and_runs_within_the_host_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    podman = fake_client(tmp_path / "p", "podman", version="4.3.1")
+    on_path(monkeypatch, podman)
+    engine = detect_podman()
+    secret = tmp_path / "ca.pem"
+    request = BuildRequest(
+        context=tmp_path, dockerfile=tmp_path / "Dockerfile", tag="gisbox/x:1",
+        platform="linux/amd64", secrets=(("gisbox_ca", secret),), no_cache=True,
+    )  # fmt: skip
+    assert engine.build(request, lambda _l: None).returncode == 0
+    build = argv_log(podman)[-1].split()
+    assert build[:3] == ["build", "--format", "docker"]  # OCI would drop HEALTHCHECK
+    assert f"id=gisbox_ca,src={secret}" in build and "--no-cache" in build
+    assert "--progress=plain" not in build
+    engine.run("img", ["true"], user="10001:10001")
+    run = argv_log(podman)[-1]
+    assert run.startswith("run ") and "--rm" in run and "--user 10001:10001" in run
+    assert "--ulimit nofile=" in run and "--ulimit nproc=" in run
+    assert run.endswith("img true")
+
+
+def test_podman_push_to_a_loopback_registry_skips_tls_and_reads_the_digest_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    podman = fake_client(tmp_path / "p", "podman", version="4.3.1")
+    on_path(monkeypatch, podman)
+    assert detect_podman().push("127.0.0.1:5000/g/m:1") == "sha256:" + "e" * 64
+    assert "--tls-verify=false" in argv_log(podman)[-1]
+    detect_podman().push("registry.example.com/g/m:1")
+    assert "--tls-verify=false" not in argv_log(podman)[-1]
+
+
+def test_docker_push_reads_the_digest_from_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_path(monkeypatch, fake_client(tmp_path / "a", "docker", buildx=True))
+    assert detect_docker(known=()).push("127.0.0.1:5000/g/m:1") == "sha256:" + "d" * 64
+
+
+def test_image_info_is_the_same_for_both_engines() -> None:
+    podman = ImageInfo.from_inspect({"Id": "abc", "Size": 5, "RootFS": {"Layers": ["l"]}})
+    docker = ImageInfo.from_inspect({"Id": "sha256:abc", "Size": 5, "RootFS": {"Layers": ["l"]}})
+    assert podman == docker and podman.id == "sha256:abc" and podman.layers == ("l",)
+
+
+@pytest.mark.parametrize(
+    ("ref", "loopback"),
+    [("127.0.0.1:5000/a/b", True), ("localhost:5000/a", True), ("ghcr.io/a/b", False)],
+)
+def test_loopback_registries(ref: str, loopback: bool) -> None:
+    assert is_loopback_registry(ref) == loopback
+
+
+def test_build_without_engine_exits_4_and_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GISBOX_DOCKER", "/nonexistent/docker")
+    before = sorted(p.name for p in project.iterdir())
+    result = CliRunner().invoke(cli, ["build", "-C", str(project)])
+    assert result.exit_code == 4, result.output
+    assert result.output.startswith("error: no usable container engine")
+    assert sorted(p.name for p in project.iterdir()) == before

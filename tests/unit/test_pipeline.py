@@ -1,0 +1,212 @@
+"""The pipeline against a fake engine and a fake index: lock, build, verify, push decide
+what they should without Docker or a network."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from gisbox.build import build_image
+from gisbox.engines import Completed
+from gisbox.lockfile import Target
+from gisbox.locking import resolve_lock
+from gisbox.project import Project
+from gisbox.push import push
+from gisbox.runtime.errors import BuildError, EngineError, LockError, VerifyError
+from gisbox.spec import Spec, parse_spec
+
+from ..fakes import FakeEngine, FakeIndex, completed
+
+BASE = "debian:bookworm-slim"
+SHA = "a" * 64
+PROBE = f"""os debian 12
+glibc 2.36
+python 3.11 3.11.2-6+deb12u9
+lib gdal 3.6.2+dfsg-1+b2
+lib proj 9.1.1-1+b1
+lib geos 3.11.1-1
+runtime python3.11=3.11.2-6+deb12u9
+runtime libgdal32=3.6.2+dfsg-1+b2
+builder python3.11=3.11.2-6+deb12u9
+builder binutils=2.40-2
+deb python3.11=3.11.2-6+deb12u9 amd64 {SHA}
+deb libgdal32=3.6.2+dfsg-1+b2 amd64 {SHA}
+deb binutils=2.40-2 amd64 {SHA}
+"""
+VERSIONS = {
+    "geopandas": "1.1.1", "pyproj": "3.6.1", "rasterio": "1.4.3", "shapely": "2.1.1",
+    "pyogrio": "0.11.0", "numpy": "2.2.6", "cython": "3.0.12", "setuptools": "80.9.0",
+    "wheel": "0.45.1",
+}  # fmt: skip
+
+
+def spec_of(strategy: str, packages: Sequence[str]) -> Spec:
+    data = {"image": {"strategy": strategy}, "python": {"packages": list(packages)}}
+    return parse_spec(data, "gisbox.toml")
+
+
+def probing_engine() -> FakeEngine:
+    engine = FakeEngine(on_run=lambda image, command, user: completed(PROBE))
+    engine.add_image(BASE)
+    return engine
+
+
+def test_wheels_lock_from_the_probe_and_the_index() -> None:
+    engine, index = probing_engine(), FakeIndex(VERSIONS)
+    spec = spec_of("wheels", ["geopandas>=1.0", "rasterio"])
+    lock = resolve_lock(spec, engine, index_for=lambda target, s: index)
+    ((image, command, _user, platform),) = engine.called("run")
+    assert (image, command[:2], platform) == (BASE, ("sh", "-c"), "linux/amd64")
+    assert "gis_runtime" not in command[2]  # the wheels strategy asks for no OS GIS library
+    assert lock.target.python_platform == "x86_64-manylinux_2_36"
+    assert lock.target.base_id == engine.images[BASE].id
+    assert index.compiled == [["geopandas>=1.0", "rasterio"]]
+    assert [p.name for p in lock.packages] == ["geopandas", "rasterio"]
+    assert lock.uv.name == "uv" and lock.input_digest == spec.input_digest()
+    assert lock.os_pins("builder") == ["binutils=2.40-2"] and not lock.sources
+
+
+def test_gdal_bindings_need_the_system_strategy() -> None:
+    with pytest.raises(LockError, match="publish no wheels"):
+        resolve_lock(
+            spec_of("wheels", ["gdal"]), probing_engine(), index_for=lambda t, s: FakeIndex({})
+        )
+
+
+def test_system_lock_caps_bindings_and_pins_their_sources() -> None:
+    engine, index = probing_engine(), FakeIndex(VERSIONS)
+    spec = spec_of("system", ["geopandas>=1.0", "rasterio", "gdal", "numpy"])
+    lock = resolve_lock(spec, engine, index_for=lambda target, s: index)
+    ((_image, command, _user, _platform),) = engine.called("run")
+    assert "libgdal-dev libproj-dev libgeos-dev" in command[2]  # the family's step
+    assert "build-essential python$want-dev pkg-config" in command[2]  # the strategy's
+    assert index.compiled[0] == ["geopandas>=1.0", "rasterio", "numpy", "pyproj<3.7"]
+    assert lock.os_libraries == {"gdal": "3.6.2", "proj": "9.1.1", "geos": "3.11.1"}
+    assert {s.name: s.version for s in lock.sources} == {
+        "pyproj": "3.6.1", "rasterio": "1.4.3", "gdal": "3.6.2",
+    }  # fmt: skip
+    assert {p.name for p in lock.packages} == {"geopandas", "numpy"}
+    # each source's build requirements: pyproj < 3.7 builds with Cython < 3.1, NumPy is
+    # pinned to the runtime's, setuptools brings wheel; the runtime's packages stay out
+    builds = index.compiled[1:]
+    assert (
+        builds
+        == [["cython<3.1", "numpy==2.2.6", "setuptools>=61", "wheel"]]
+        + [["numpy==2.2.6", "setuptools>=61", "wheel"]] * 2
+    )
+    pyproj = next(s for s in lock.sources if s.name == "pyproj")
+    assert {b.name for b in pyproj.build} == {"cython", "setuptools", "wheel"}
+
+
+def test_no_base_says_to_make_one() -> None:
+    engine = FakeEngine()
+    with pytest.raises(EngineError) as exc:
+        resolve_lock(spec_of("wheels", ["rasterio"]), engine, index_for=lambda t, s: FakeIndex({}))
+    assert exc.value.hint and "gisbox base --engine fake" in exc.value.hint
+    assert engine.called("pull") == [BASE] and not engine.called("run")
+
+
+def fingerprint(errors: int = 0) -> str:
+    findings = [
+        {"id": "transform.golden", "severity": "error", "message": "off by 1 m", "hint": ""}
+    ] * errors + [{"id": "libs.version-skew", "severity": "warning", "message": "two", "hint": ""}]
+    summary = {"error": errors, "warning": 1, "info": 0}
+    fp = {"format": 1, "bindings": {"pyproj": {"version": "3.7.1", "proj": "9.5.1"}},
+          "findings": findings, "summary": summary}  # fmt: skip
+    return json.dumps(fp, sort_keys=True) + "\n"
+
+
+def in_image(
+    health: str = '{"healthy": true, "bindings": {}}', fp: str = fingerprint()
+) -> FakeEngine:
+    def answer(image: str, command: Sequence[str], user: str | None) -> Completed:
+        if command[1] == "healthcheck":
+            return completed(health + "\n", returncode=0 if '"healthy": true' in health else 1)
+        return completed(fp, returncode=1 if '"error": 0' not in fp else 0)
+
+    engine = FakeEngine(on_run=answer)
+    engine.add_image(BASE)
+    return engine
+
+
+def test_build_passes_secrets_verifies_as_the_user_and_labels_the_fingerprint(
+    project: Path, tmp_path: Path
+) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    engine = in_image()
+    report = build_image(Project.load(project), engine, ca_cert=ca, workloads=True)
+    (request,) = engine.called("build")
+    assert request.secrets == (("gisbox_ca", ca),)
+    assert request.tag == "gisbox/proj:latest" and request.platform == "linux/amd64"
+    runs = engine.called("run")
+    assert [r[1][1:] for r in runs] == [
+        ("healthcheck", "--json"),
+        ("check", "--workloads", "--json", "-"),
+    ]
+    assert {r[2] for r in runs} == {"10001:10001"}
+    written = (project / ".gisbox/fingerprint.json").read_text()
+    digest = "sha256:" + hashlib.sha256(written.encode()).hexdigest()
+    ((_image, tag, labels, env),) = engine.called("relabel")
+    assert labels == {"io.gisbox.fingerprint-digest": digest}
+    assert env == {"GISBOX_FINGERPRINT_DIGEST": digest} and tag == "gisbox/proj:latest"
+    assert report.fingerprint_digest == digest and report.image_id.endswith("-relabelled")
+    assert report.findings == {"error": 0, "warning": 1, "info": 0}
+    assert report.warnings == ["libs.version-skew: two"] and report.healthy
+    assert report.ca_bundle == f"{ca} (--ca-cert, build secret)"
+    assert (project / "Dockerfile").is_file() and (project / ".gisbox/build.log").is_file()
+
+
+def test_errors_in_the_image_fail_the_build_but_keep_the_fingerprint(project: Path) -> None:
+    engine = in_image(fp=fingerprint(errors=1))
+    with pytest.raises(VerifyError) as exc:
+        build_image(Project.load(project), engine)
+    assert exc.value.exit_code == 6 and "transform.golden: off by 1 m" in exc.value.message
+    assert json.loads((project / ".gisbox/fingerprint.json").read_text())["summary"]["error"] == 1
+
+
+def test_an_unhealthy_image_fails_with_the_reason(project: Path) -> None:
+    engine = in_image(health='{"healthy": false, "reason": "import rasterio failed"}')
+    with pytest.raises(VerifyError, match="unhealthy: import rasterio failed"):
+        build_image(Project.load(project), engine)
+    assert not engine.called("relabel")
+
+
+def test_a_hash_mismatch_is_explained(project: Path) -> None:
+    engine = in_image()
+    engine.build_returncode = 1
+    engine.build_lines = ["#9 error: Hash mismatch for `affine==3.0.1`", "#9 ERROR: failed"]
+    with pytest.raises(BuildError) as exc:
+        build_image(Project.load(project), engine)
+    assert exc.value.exit_code == 5 and "hash mismatch for affine==3.0.1" in exc.value.message
+    assert "Hash mismatch" in (project / ".gisbox/build.log").read_text()
+
+
+def test_push_only_an_image_built_from_this_lock(project: Path) -> None:
+    loaded = Project.load(project)
+    engine = FakeEngine()
+    with pytest.raises(EngineError, match="does not exist"):
+        push(loaded, engine, "127.0.0.1:5000/g/minimal")
+    engine.add_image(loaded.spec.reference, **{"io.gisbox.lock-digest": "sha256:older"})
+    with pytest.raises(EngineError, match="built from another lock"):
+        push(loaded, engine, "127.0.0.1:5000/g/minimal")
+    info = engine.add_image(loaded.spec.reference, **{"io.gisbox.lock-digest": loaded.lock_digest})
+    pushed = push(loaded, engine, "127.0.0.1:5000/g/minimal")
+    assert engine.called("tag")[-1] == (loaded.spec.reference, "127.0.0.1:5000/g/minimal:latest")
+    assert pushed.image_id == info.id and pushed.digest.startswith("sha256:")
+    assert pushed.by_digest == f"127.0.0.1:5000/g/minimal@{pushed.digest}"
+
+
+def test_the_index_is_asked_for_the_target_the_probe_found() -> None:
+    seen: list[Target] = []
+
+    def index_for(target: Target, spec: Spec) -> FakeIndex:
+        seen.append(target)
+        return FakeIndex(VERSIONS)
+
+    resolve_lock(spec_of("wheels", ["pyproj"]), probing_engine(), index_for=index_for)
+    assert (seen[0].python_full, seen[0].glibc) == ("3.11.2", "2.36")

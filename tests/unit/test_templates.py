@@ -1,0 +1,88 @@
+"""Every template uses exactly the fields of its typed context: a `ctx.<name>` that is not
+a field fails here, not at render time in a user's build; a field nothing uses is dead.
+Loop variables over context fields are checked against their element types too."""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+
+import pytest
+from jinja2 import nodes
+
+from gisbox.apt_probe import ProbeContext
+from gisbox.families import ubuntu
+from gisbox.plugin_api import Fragments, ProbeStep
+from gisbox.render import IgnoreContext, RenderContext
+from gisbox.strategies import system
+from gisbox.templating import environment
+
+
+def attribute_chains(source: str) -> set[tuple[str, ...]]:
+    """('ctx', 'a', 'b') for every `ctx.a.b`; loops `for x in ctx.a` map x to ('ctx', 'a', '[]')."""
+    tree = environment().parse(source)
+    loops: dict[str, tuple[str, ...]] = {}
+    for loop in tree.find_all(nodes.For):
+        if isinstance(loop.target, nodes.Name):
+            loops[loop.target.name] = (*chain(loop.iter, loops), "[]")
+    found: set[tuple[str, ...]] = set()
+    for node in tree.find_all(nodes.Getattr):
+        found.add(chain(node, loops))
+    return {c for c in found if c and c[0] == "ctx"}
+
+
+def chain(node: nodes.Node, loops: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if isinstance(node, nodes.Getattr):
+        return (*chain(node.node, loops), node.attr)
+    if isinstance(node, nodes.Name):
+        return loops.get(node.name, (node.name,))
+    return ()
+
+
+def field_types(cls: type) -> dict[str, type | None]:
+    """Field name -> the dataclass type behind it (for nested checks), if any."""
+    nested = {"fragments": Fragments, "steps": ProbeStep}
+    return {f.name: nested.get(f.name) for f in dataclasses.fields(cls)}
+
+
+def check(source: str, context: type) -> None:
+    chains = attribute_chains(source)
+    used: dict[type, set[str]] = {}
+    for c in chains:
+        cls: type | None = context
+        for name in c[1:]:
+            if name == "[]" or cls is None:
+                continue
+            fields = field_types(cls)
+            assert name in fields, f"{'.'.join(c)}: {cls.__name__} has no field {name!r}"
+            used.setdefault(cls, set()).add(name)
+            cls = fields[name]
+    for cls, names in used.items():
+        unused = set(field_types(cls)) - names
+        assert not unused, f"{cls.__name__} fields no template uses: {sorted(unused)}"
+    assert used, "the template uses no ctx field"
+
+
+def package_template(name: str) -> str:
+    return resources.files("gisbox").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "context"),
+    [
+        (package_template("Dockerfile.j2"), RenderContext),
+        (package_template("dockerignore.j2"), IgnoreContext),
+        (package_template("probe.sh.j2"), ProbeContext),
+        (ubuntu.KEYS_STAGE, ubuntu.KeysContext),
+        (system.HEADER, system.HeaderContext),
+        (system.COMPILE, system.CompileContext),
+    ],
+    ids=["Dockerfile", "dockerignore", "probe", "ubuntu-keys", "system-header", "system-compile"],
+)
+def test_template_uses_exactly_its_context(source: str, context: type) -> None:
+    check(source, context)
+
+
+def test_a_misspelt_field_is_caught() -> None:
+    with pytest.raises(AssertionError, match="has no field 'pythn'"):
+        check("FROM {{ ctx.base }}\n{{ ctx.pythn }}", RenderContext)
