@@ -77,7 +77,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=locked \\
     --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
     rm -f /etc/apt/apt.conf.d/docker-clean \\
-    && apt-get update \\
+    && apt-get update --no-list-cleanup \\
     && apt-get install -y --no-install-recommends
 {%- for pin in ctx.keys_pins %} {{ pin }}{% endfor %}
 {%- for cmd in ctx.key_commands %} \\
