@@ -11,8 +11,8 @@ each project the hook collects:
 - `<name>::hadolint`: no finding.
 - `<name>::production`: the properties every image must have, read from the rendering and
   the lock as data (non-root numeric USER, no recursive chown, an exec-form HEALTHCHECK,
-  every OS package and the uv wheel pinned, no pip/uv in the runtime stage, the lock's
-  digest in a label).
+  every OS package and the uv wheel pinned, builder-only packages and pip/uv kept out of
+  the runtime stage, the lock's digest in a label).
 - `<name>::verify` when the project has a `verify.py`: the project is locked afresh and
   built with the real CLI (once per session, shared with the integration tests), and
   `verify.py` runs inside the image as its user; it exits non-zero when something that
@@ -125,7 +125,10 @@ def check_production(project: Path) -> None:
     assert re.search(r'^    CMD \["/usr/local/bin/gisbox", "healthcheck"', runtime, flags=re.M)
     assert not re.search(r"\b(uv|pip) ", runtime), "the runtime stage must not run uv or pip"
     for pkg in lock["os_package"]:
-        assert f"{pkg['name']}={pkg['version']}" in text, pkg
+        pin = f"{pkg['name']}={pkg['version']}"
+        assert pin in text, pkg
+        if pkg["stage"] != "runtime":  # compilers, headers, key tools: never in the image
+            assert pin not in runtime, f"{pin} ({pkg['stage']}) is installed in the runtime"
     assert lock["uv"]["wheels"][0]["sha256"] in text
     digest = "sha256:" + hashlib.sha256(lock_bytes).hexdigest()
     assert f'"io.gisbox.lock-digest"="{digest}"' in runtime

@@ -5,13 +5,17 @@ made from the same locks."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gisbox.pyindex import uv_bin
-from tests.image_fixtures import Built, ProjectImages
+from tests.image_fixtures import IN_CI, Built, ProjectImages
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -38,6 +42,46 @@ def service_image(project_images: ProjectImages) -> Built:
 def analysis_image(project_images: ProjectImages) -> Built:
     """tests/projects/analysis: the `analysis` profile (the workloads' libraries)."""
     return project_images.get("analysis")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Debian's docker-registry on 127.0.0.1 (plain HTTP, as both engines allow there)."""
+    exe = shutil.which("docker-registry")
+    if exe is None:
+        if IN_CI:
+            pytest.fail(
+                "CI=true but docker-registry is missing (scripts/setup-host.sh installs it)"
+            )
+        pytest.skip("docker-registry is not installed")
+    root = tmp_path_factory.mktemp("registry")
+    port = free_port()
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+        + str(root / "data")
+        + f"\nhttp:\n  addr: 127.0.0.1:{port}\n"
+    )
+    proc = subprocess.Popen(
+        [exe, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def venv_from_lock(project: Path, dest: Path) -> Path:

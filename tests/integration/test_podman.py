@@ -1,5 +1,10 @@
 """The `minimal` profile built with Podman from the lock the Docker build used: healthy,
-`gisbox check` clean inside, and the same fingerprint as the Docker-built image."""
+`gisbox check` clean inside, and the same fingerprint as the Docker-built image.
+
+Podman builds from its own, initially empty, layer cache: this is also the test that two
+builds from one lock, one of them from scratch, give byte-identical fingerprints (it
+replaced a `docker build --no-cache` twin, whose second set of BuildKit cache records
+made the order of the test modules matter)."""
 
 from __future__ import annotations
 
@@ -58,6 +63,7 @@ def test_podman_builds_a_healthy_image(podman: CliEngine, podman_image: Built) -
     assert info.user == "10001:10001"
     assert info.healthcheck[:2] == ("CMD", "/usr/local/bin/gisbox")  # docker format keeps it
     assert info.labels["io.gisbox.lock-digest"] == report["lock_digest"]
+    assert info.labels["io.gisbox.fingerprint-digest"] == report["fingerprint_digest"]
 
 
 def test_healthcheck_and_check_pass_inside(podman: CliEngine, podman_image: Built) -> None:
@@ -88,3 +94,47 @@ def test_the_ca_bundle_is_in_no_podman_layer(
     assert archive.stat().st_size > 100_000_000
     data = archive.read_bytes()
     assert podman_image.marker not in data and b"gisbox-ca-marker" not in data
+
+
+def test_push_to_a_registry_and_pull_back_by_digest(
+    podman: CliEngine, podman_image: Built, registry: str
+) -> None:
+    res = gisbox(
+        "push", "--engine", "podman", "--json", "--to", f"{registry}/gisbox/podman",
+        "-C", str(podman_image.project),
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    pushed = json.loads(res.stdout)
+    assert pushed["digest"].startswith("sha256:") and pushed["by_digest"].startswith(registry)
+    podman.command("rmi", pushed["reference"])
+    pulled = podman.command("pull", "--tls-verify=false", pushed["by_digest"], check=False)
+    assert pulled.returncode == 0, pulled.stderr
+    assert podman.inspect(pushed["by_digest"]).id == pushed["image_id"]
+
+
+def test_import_a_root_filesystem(engine: CliEngine, podman: CliEngine) -> None:
+    """`gisbox base` imports through the engine: here a root filesystem Docker exports."""
+    created = engine.command("create", BASE, "true").stdout.strip()
+    try:
+        export = subprocess.Popen([engine.path, "export", created], stdout=subprocess.PIPE)
+        assert export.stdout is not None
+        image_id = podman.import_rootfs(export.stdout, "gisbox-test/imported:1", cmd=["bash"])
+        assert export.wait() == 0
+    finally:
+        engine.remove_container(created)
+    assert podman.inspect("gisbox-test/imported:1").id == image_id
+    res = podman.run("gisbox-test/imported:1", ["cat", "/etc/debian_version"])
+    assert res.returncode == 0 and res.stdout.strip().startswith("12.")
+
+
+def test_podman_locks_what_docker_locks(
+    podman: CliEngine, minimal_image: Built, tmp_path: Path
+) -> None:
+    """The probe runs in a Podman container just as in a Docker one: the same lock."""
+    project = tmp_path / "relock"
+    keep = shutil.ignore_patterns(".gisbox", "gisbox.lock", "Dockerfile", ".dockerignore")
+    shutil.copytree(minimal_image.project, project, ignore=keep)
+    res = gisbox("lock", "--engine", "podman", "-C", str(project))
+    assert res.returncode == 0, res.stderr
+    ours = (project / "gisbox.lock").read_text()
+    assert ours == (minimal_image.project / "gisbox.lock").read_text()

@@ -4,59 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gisbox.engines.cli_engine import CliEngine
-from tests.image_fixtures import IN_CI, Built, docker, gisbox
+from tests.image_fixtures import Built, docker, gisbox
 
 pytestmark = pytest.mark.docker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = shutil.which("docker-registry")
-    if exe is None:
-        if IN_CI:
-            pytest.fail(
-                "CI=true but docker-registry is missing (scripts/setup-host.sh installs it)"
-            )
-        pytest.skip("docker-registry is not installed")
-    root = tmp_path_factory.mktemp("registry")
-    port = free_port()
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
-        + str(root / "data")
-        + f"\nhttp:\n  addr: 127.0.0.1:{port}\n"
-    )
-    proc = subprocess.Popen(
-        [exe, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_push_then_pull_by_digest_gives_the_same_image(
@@ -87,7 +43,15 @@ def test_push_then_pull_by_digest_gives_the_same_image(
     assert engine.inspect(pushed["by_digest"]).id == image_id
 
 
-def test_push_of_an_unbuilt_image_says_build_first(registry: str, tmp_path: Path) -> None:
+def test_push_needs_a_lock_and_an_image_built_from_it(
+    minimal_image: Built, registry: str, tmp_path: Path
+) -> None:
     assert gisbox("init", "-C", str(tmp_path)).returncode == 0
     res = gisbox("push", "--to", f"{registry}/nothing/here", "-C", str(tmp_path))
+    assert res.returncode == 3 and "gisbox lock" in res.stderr
+    project = tmp_path / "unbuilt"
+    shutil.copytree(minimal_image.project, project, ignore=shutil.ignore_patterns(".gisbox"))
+    spec = project / "gisbox.toml"
+    spec.write_text(spec.read_text().replace('tag = "latest"', 'tag = "never-built"'))
+    res = gisbox("push", "--to", f"{registry}/nothing/here", "-C", str(project))
     assert res.returncode == 4 and "gisbox build" in res.stderr

@@ -172,9 +172,17 @@ def test_docker_push_reads_the_digest_from_the_output(
 
 
 def test_image_info_is_the_same_for_both_engines() -> None:
-    podman = ImageInfo.from_inspect({"Id": "abc", "Size": 5, "RootFS": {"Layers": ["l"]}})
-    docker = ImageInfo.from_inspect({"Id": "sha256:abc", "Size": 5, "RootFS": {"Layers": ["l"]}})
+    """As inspected here: Podman's ids lack the prefix, its healthcheck is not in Config."""
+    test = ["CMD", "/usr/local/bin/gisbox", "healthcheck"]
+    podman = ImageInfo.from_inspect(
+        {"Id": "abc", "Size": 5, "RootFS": {"Layers": ["l"]}, "Healthcheck": {"Test": test}}
+    )
+    docker = ImageInfo.from_inspect(
+        {"Id": "sha256:abc", "Size": 5, "RootFS": {"Layers": ["l"]},
+         "Config": {"Healthcheck": {"Test": test}}}
+    )  # fmt: skip
     assert podman == docker and podman.id == "sha256:abc" and podman.layers == ("l",)
+    assert podman.healthcheck == tuple(test)
 
 
 @pytest.mark.parametrize(

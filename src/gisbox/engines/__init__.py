@@ -53,6 +53,8 @@ class ImageInfo:
         """From `docker image inspect` / `podman image inspect` JSON (one image)."""
         config = data.get("Config") or {}
         image_id = str(data["Id"])
+        # Docker keeps the healthcheck in Config, Podman beside it
+        health = config.get("Healthcheck") or data.get("Healthcheck") or {}
         return cls(
             id=image_id if image_id.startswith("sha256:") else f"sha256:{image_id}",
             size=int(data.get("Size", 0)),
@@ -60,7 +62,7 @@ class ImageInfo:
             labels=dict(config.get("Labels") or {}),
             user=str(config.get("User") or ""),
             env=tuple(config.get("Env") or ()),
-            healthcheck=tuple((config.get("Healthcheck") or {}).get("Test") or ()),
+            healthcheck=tuple(health.get("Test") or ()),
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from gisbox.engines import BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.engines import BuildRequest, BuildResult, Completed, ContainerEngine, ImageInfo
 from gisbox.runtime.errors import EngineError
 
 
@@ -58,7 +58,15 @@ def is_loopback_registry(ref: str) -> bool:
 
 
 class CliEngine(ContainerEngine):
-    """Shared by Docker and Podman: everything but building, relabelling and pushing."""
+    """Shared by Docker and Podman: everything but how to invoke a build and push."""
+
+    def build_command(self) -> list[str]:
+        """The client's build verb with the flags this engine always needs."""
+        raise NotImplementedError
+
+    def build_options(self) -> list[str]:
+        """Flags for building the project (not for relabelling)."""
+        return []
 
     def __init__(self, *, path: str, version: str) -> None:
         self.path = path
@@ -103,6 +111,36 @@ class CliEngine(ContainerEngine):
         return BuildResult(proc.wait(), lines)
 
     # -- verbs --------------------------------------------------------------------------
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        argv = [*self.build_command(), *self.build_options(), "--platform", request.platform]
+        argv += ["-f", str(request.dockerfile), "-t", request.tag]
+        for sid, src in request.secrets:
+            argv += ["--secret", f"id={sid},src={src}"]
+        if request.no_cache:
+            argv.append("--no-cache")
+        argv.append(str(request.context))
+        return self.stream(argv, on_line)
+
+    def relabel(
+        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+    ) -> str:
+        """`FROM image` plus LABEL and ENV lines, read from stdin: no context, no layer.
+        (BuildKit resolves no bare image ids: `image` is a tag.)"""
+        lines = (
+            [f"FROM {image}"]
+            + [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())]
+            + [f"ENV {k}={json.dumps(v)}" for k, v in sorted(env.items())]
+        )
+        res = run_process(
+            [self.path, *self.build_command(), "-q", "-t", tag, "-"],
+            env=self.env(),
+            timeout=300,
+            input="\n".join(lines) + "\n",
+        )
+        if res.returncode != 0:
+            raise EngineError(f"labelling {tag} failed: {res.stderr.strip()}")
+        return self.inspect(tag).id
+
     def run(
         self,
         image: str,
@@ -159,14 +197,3 @@ class CliEngine(ContainerEngine):
 
     def remove_container(self, name: str) -> None:
         self.command("rm", "-f", "-v", name, check=False)
-
-    def relabel_dockerfile(
-        self, image: str, labels: Mapping[str, str], env: Mapping[str, str]
-    ) -> str:
-        """`FROM image` plus LABEL and ENV lines: a configuration-only build."""
-        lines = (
-            [f"FROM {image}"]
-            + [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())]
-            + [f"ENV {k}={json.dumps(v)}" for k, v in sorted(env.items())]
-        )
-        return "\n".join(lines) + "\n"

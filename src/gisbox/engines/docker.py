@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gisbox.engines import BuildRequest, BuildResult, ContainerEngine
+from gisbox.engines import ContainerEngine
 from gisbox.engines.cli_engine import CliEngine, last_line, run_process
 from gisbox.runtime.errors import EngineError
 
@@ -33,33 +33,8 @@ class DockerEngine(CliEngine):
     def description(self) -> str:
         return f"{self.path} (Docker {self.version}, {self.how})"
 
-    def build_prefix(self) -> list[str]:
-        raise NotImplementedError
-
-    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
-        argv = [*self.build_prefix(), "--progress=plain", "--platform", request.platform]
-        argv += ["-f", str(request.dockerfile), "-t", request.tag]
-        for sid, src in request.secrets:
-            argv += ["--secret", f"id={sid},src={src}"]
-        if request.no_cache:
-            argv.append("--no-cache")
-        argv.append(str(request.context))
-        return self.stream(argv, on_line)
-
-    def relabel(
-        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
-    ) -> str:
-        # BuildKit resolves no bare image ids: `image` is a tag
-        dockerfile = self.relabel_dockerfile(image, labels, env)
-        res = run_process(
-            [self.path, *self.build_prefix(), "-q", "-t", tag, "-"],
-            env=self.env(),
-            timeout=300,
-            input=dockerfile,
-        )
-        if res.returncode != 0:
-            raise EngineError(f"labelling {tag} failed: {res.stderr.strip()}")
-        return self.inspect(tag).id
+    def build_options(self) -> list[str]:
+        return ["--progress=plain"]
 
     def push(self, ref: str) -> str:
         res = self.command("push", ref, timeout=3600, check=False)
@@ -79,7 +54,7 @@ class DockerBuildx(DockerEngine):
 
     how = "buildx"
 
-    def build_prefix(self) -> list[str]:
+    def build_command(self) -> list[str]:
         return ["buildx", "build", "--load"]
 
 
@@ -91,7 +66,7 @@ class DockerBuiltinBuildKit(DockerEngine):
     def env(self) -> dict[str, str]:
         return {**os.environ, "DOCKER_BUILDKIT": "1"}
 
-    def build_prefix(self) -> list[str]:
+    def build_command(self) -> list[str]:
         return ["build"]
 
 

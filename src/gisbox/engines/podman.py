@@ -18,10 +18,9 @@ from __future__ import annotations
 import resource
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from gisbox.engines import BuildRequest, BuildResult, ContainerEngine
+from gisbox.engines import ContainerEngine
 from gisbox.engines.cli_engine import CliEngine, is_loopback_registry, last_line, run_process
 from gisbox.runtime.errors import EngineError
 
@@ -56,29 +55,8 @@ class Podman(CliEngine):
         runtime = ["--runtime", "runc"] if shutil.which("runc") else []
         return [*runtime, *host_ulimits()]
 
-    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
-        argv = ["build", "--format", "docker", "--platform", request.platform]
-        argv += ["-f", str(request.dockerfile), "-t", request.tag]
-        for sid, src in request.secrets:
-            argv += ["--secret", f"id={sid},src={src}"]
-        if request.no_cache:
-            argv.append("--no-cache")
-        argv.append(str(request.context))
-        return self.stream(argv, on_line)
-
-    def relabel(
-        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
-    ) -> str:
-        dockerfile = self.relabel_dockerfile(image, labels, env)
-        res = run_process(
-            [self.path, "build", "--format", "docker", "-q", "-t", tag, "-"],
-            env=self.env(),
-            timeout=300,
-            input=dockerfile,
-        )
-        if res.returncode != 0:
-            raise EngineError(f"labelling {tag} failed: {res.stderr.strip()}")
-        return self.inspect(tag).id
+    def build_command(self) -> list[str]:
+        return ["build", "--format", "docker"]
 
     def push(self, ref: str) -> str:
         with tempfile.TemporaryDirectory(prefix="gisbox-push-") as tmp:

@@ -74,7 +74,7 @@ KEYS_STAGE = """
 FROM {{ ctx.base }} AS keys
 ARG DEBIAN_FRONTEND=noninteractive
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=locked \\
+RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared \\
     --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
     rm -f /etc/apt/apt.conf.d/docker-clean \\
     && apt-get update --no-list-cleanup \\
