@@ -26,7 +26,7 @@ pytestmark = pytest.mark.docker
 def podman(engine: CliEngine, base_image: str) -> CliEngine:
     """Podman, holding the same base image as Docker (`docker save | podman load`)."""
     podman = need(detect_podman, "Podman")
-    if not podman.exists(BASE):
+    if not podman.exists(BASE) or podman.inspect(BASE).id != engine.inspect(BASE).id:
         save = subprocess.Popen([engine.path, "save", BASE], stdout=subprocess.PIPE)
         load = subprocess.run(
             [podman.path, "load"], stdin=save.stdout, capture_output=True, timeout=600
