@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gisbox.runtime.errors import UsageError
+from gisbox.runtime.payloads import FINGERPRINT_FORMAT, Fingerprint
 
 SECTIONS = ("python", "bindings", "libraries", "data", "env", "runtime", "import_errors")
 
@@ -27,7 +29,8 @@ class Difference:
     drift: bool
 
 
-def load_fingerprint(path: Path) -> dict[str, Any]:
+def load_fingerprint(path: Path) -> Fingerprint:
+    """A fingerprint file, checked for the keys every version of it has."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -36,12 +39,16 @@ def load_fingerprint(path: Path) -> dict[str, Any]:
         ) from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != 1 or "probes" not in data:
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FINGERPRINT_FORMAT
+        or "probes" not in data
+    ):
         raise UsageError(
-            f"{path}: not a gisbox fingerprint (format 1)",
+            f"{path}: not a gisbox fingerprint (format {FINGERPRINT_FORMAT})",
             hint="write one with `gisbox check --json FILE`",
         )
-    return data
+    return cast(Fingerprint, data)
 
 
 def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -119,7 +126,9 @@ def _workloads(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[Diffe
     return diffs
 
 
-def compare(a: dict[str, Any], b: dict[str, Any]) -> list[Difference]:
+def compare(first: Fingerprint, second: Fingerprint) -> list[Difference]:
+    # sections are read by name, and a fingerprint of another version may lack some
+    a, b = cast(Mapping[str, Any], first), cast(Mapping[str, Any], second)
     diffs: list[Difference] = []
     for section in SECTIONS:
         fa, fb = _flatten(a.get(section, {}), section), _flatten(b.get(section, {}), section)

@@ -15,7 +15,7 @@ object that satisfies the Protocol below; the pipeline never branches on their n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -65,14 +65,19 @@ class Fragments:
 
     def merged(self, other: Fragments) -> Fragments:
         """Slot by slot, this one's text first."""
-        out: dict[str, str | tuple[str, ...]] = {}
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if isinstance(mine, tuple):
-                out[f.name] = mine + theirs
-            else:
-                out[f.name] = "\n".join(t for t in (mine, theirs) if t)
-        return Fragments(**out)  # type: ignore[arg-type]
+
+        def join(mine: str, theirs: str) -> str:
+            return "\n".join(t for t in (mine, theirs) if t)
+
+        return Fragments(
+            header=join(self.header, other.header),
+            stages=join(self.stages, other.stages),
+            python_setup=join(self.python_setup, other.python_setup),
+            apt_sources=self.apt_sources + other.apt_sources,
+            python_env=join(self.python_env, other.python_env),
+            builder_inputs=join(self.builder_inputs, other.builder_inputs),
+            builder_steps=join(self.builder_steps, other.builder_steps),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

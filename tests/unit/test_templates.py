@@ -86,3 +86,19 @@ def test_template_uses_exactly_its_context(source: str, context: type) -> None:
 def test_a_misspelt_field_is_caught() -> None:
     with pytest.raises(AssertionError, match="has no field 'pythn'"):
         check("FROM {{ ctx.base }}\n{{ ctx.pythn }}", RenderContext)
+
+
+def test_fragments_merge_slot_by_slot() -> None:
+    import dataclasses as dc
+
+    first = Fragments(
+        **{f.name: ("a",) if f.name == "apt_sources" else "a" for f in dc.fields(Fragments)}
+    )
+    second = Fragments(
+        **{f.name: ("b",) if f.name == "apt_sources" else "b" for f in dc.fields(Fragments)}
+    )
+    merged = first.merged(second)
+    for f in dc.fields(Fragments):
+        want = ("a", "b") if f.name == "apt_sources" else "a\nb"
+        assert getattr(merged, f.name) == want, f.name
+    assert Fragments(header="h").merged(Fragments()) == Fragments(header="h")
