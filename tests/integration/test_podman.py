@@ -17,7 +17,7 @@ import pytest
 
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.podman import detect_podman
-from tests.image_fixtures import BASE, Built, gisbox, marked_ca_bundle, need
+from tests.image_fixtures import BASE, PROJECTS, Built, gisbox, marked_ca_bundle, need
 
 pytestmark = pytest.mark.docker
 
@@ -43,6 +43,8 @@ def podman_image(
     project = tmp_path_factory.mktemp("podman") / "minimal"
     keep = shutil.ignore_patterns(".gisbox", "Dockerfile", ".dockerignore")
     shutil.copytree(minimal_image.project, project, ignore=keep)
+    shutil.rmtree(project / "app")  # another test changes the shared project's app
+    shutil.copytree(PROJECTS / "minimal/app", project / "app")
     lock = (project / "gisbox.lock").read_bytes()
     assert lock == (minimal_image.project / "gisbox.lock").read_bytes()  # the same lock
     bundle, marker = marked_ca_bundle(project.parent)
