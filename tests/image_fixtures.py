@@ -102,9 +102,8 @@ def lock_and_build(
     project: Path, *build_args: str, engine: str = "docker", timeout: float = 1800
 ) -> dict[str, Any]:
     """`gisbox lock` then `gisbox build --json ARGS` with the real CLI; the build report."""
-    if not (project / "gisbox.lock").exists():
-        res = gisbox("lock", "--engine", engine, "-C", str(project))
-        assert res.returncode == 0, res.stderr
+    res = gisbox("lock", "--engine", engine, "-C", str(project))
+    assert res.returncode == 0, res.stderr
     res = gisbox(
         "build", "--json", "--engine", engine, *build_args, "-C", str(project), timeout=timeout
     )

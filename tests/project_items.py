@@ -21,6 +21,7 @@ each project the hook collects:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -49,6 +50,7 @@ def hadolint_exe() -> str:
     return exe
 
 
+@functools.cache
 def render_project(project: Path) -> dict[str, str]:
     """`gisbox dockerfile` on a copy of the project: {expected file name: text}."""
     from gisbox.cli import cli

@@ -37,10 +37,6 @@ class Wheel:
     url: str
     sha256: str
 
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1].split("#", 1)[0]
-
 
 @dataclass(frozen=True, kw_only=True)
 class PythonPackage:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from gisbox.engines import ContainerEngine
 from gisbox.project import Project
+from gisbox.render import LOCK_LABEL
 from gisbox.runtime.errors import EngineError, UsageError
 
-LOCK_LABEL = "io.gisbox.lock-digest"
 _REF = re.compile(r"^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._-]+)+(?::[A-Za-z0-9_.-]+)?$")
 
 

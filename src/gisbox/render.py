@@ -39,6 +39,7 @@ TEST_ONLY_MODULES = ("numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so")
 # stdlib-only scripts the builder runs from .gisbox/ (stdlib_zip.py also the runtime stage)
 BUILDER_SCRIPTS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
 SERVE_COMMAND = ("/usr/local/bin/gisbox", "serve")
+LOCK_LABEL = "io.gisbox.lock-digest"  # the sha256 of the gisbox.lock it was built from
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +99,7 @@ def labels(project: Project) -> dict[str, str]:
         "org.opencontainers.image.base.name": spec.image.base,
         "io.gisbox.version": __version__,
         "io.gisbox.strategy": spec.image.strategy,
-        "io.gisbox.lock-digest": project.lock_digest,
+        LOCK_LABEL: project.lock_digest,
         "io.gisbox.input-digest": lock.input_digest,
         "io.gisbox.python": lock.target.python_full,
     }

@@ -79,3 +79,14 @@ def test_within_a_millimetre_is_healthy(
     monkeypatch.setattr(healthcheck, "carried_versions", lambda m: {})
     assert healthcheck.main([]) == 0
     assert capsys.readouterr().out == "healthy\n"
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--json"], ["--url", "http://127.0.0.1:8080/readyz"], ["--json", "--url", "u"]]
+)
+def test_the_fast_path_reads_arguments_as_the_parser_does(argv: list[str]) -> None:
+    """HEALTHCHECK's argument lists skip argparse; they must mean what the parser says."""
+    args = healthcheck.parser().parse_args(argv)
+    fast = healthcheck.fast_options(argv)
+    assert fast is None or fast == (args.json, args.url)
+    assert fast is not None or argv == ["--json", "--url", "u"]

@@ -5,6 +5,7 @@ Loop variables over context fields are checked against their element types too."
 from __future__ import annotations
 
 import dataclasses
+import typing
 from importlib import resources
 
 import pytest
@@ -12,7 +13,7 @@ from jinja2 import nodes
 
 from gisbox.apt_probe import ProbeContext
 from gisbox.families import ubuntu
-from gisbox.plugin_api import Fragments, ProbeStep
+from gisbox.plugin_api import Fragments
 from gisbox.render import IgnoreContext, RenderContext
 from gisbox.strategies import system
 from gisbox.templating import environment
@@ -40,9 +41,15 @@ def chain(node: nodes.Node, loops: dict[str, tuple[str, ...]]) -> tuple[str, ...
 
 
 def field_types(cls: type) -> dict[str, type | None]:
-    """Field name -> the dataclass type behind it (for nested checks), if any."""
-    nested = {"fragments": Fragments, "steps": ProbeStep}
-    return {f.name: nested.get(f.name) for f in dataclasses.fields(cls)}
+    """Field name -> the dataclass behind it (itself, or tuple[X, ...]'s X), if any."""
+    hints = typing.get_type_hints(cls)
+    out: dict[str, type | None] = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        args = typing.get_args(hint) if typing.get_origin(hint) is tuple else ()
+        inner = args[0] if args else hint
+        out[f.name] = inner if dataclasses.is_dataclass(inner) else None
+    return out
 
 
 def check(source: str, context: type) -> None:
