@@ -18,7 +18,7 @@ from typing import Any, cast
 from gisbox.runtime.errors import UsageError
 from gisbox.runtime.payloads import FINGERPRINT_FORMAT, Fingerprint
 
-SECTIONS = ("python", "bindings", "libraries", "data", "env", "runtime", "import_errors")
+SECTIONS = ("python", "bindings", "tools", "libraries", "data", "env", "runtime", "import_errors")
 
 
 @dataclass(frozen=True)

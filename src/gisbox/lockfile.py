@@ -4,7 +4,8 @@ The lock records the target (base, platform, Python, glibc), the digest of the s
 inputs it was resolved from (so a stale lock is refused), every Python package with the
 sha256 of each wheel, the uv wheel the builder uses, the OS packages of each stage
 resolved from the base image's own index, and (strategy "system") the source
-distributions compiled in the builder with their own locked build requirements.
+distributions compiled in the builder with their own locked build requirements, and
+why the strategy capped a binding (`[caps]`).
 How a lock is resolved is `gisbox.locking`'s business; this module only holds it.
 """
 
@@ -92,6 +93,8 @@ class Lock:
     # strategy "system": bindings compiled from source, and the OS libraries they link
     sources: tuple[SourcePackage, ...] = ()
     os_libraries: dict[str, str] = field(default_factory=dict)
+    # bounds the strategy added to the spec's requirements -> why ("pyproj<3.7": "...")
+    caps: dict[str, str] = field(default_factory=dict)
 
     def requirements_txt(self) -> str:
         """pip/uv requirements with every hash, for `--require-hashes` installs."""
@@ -133,6 +136,8 @@ def to_toml(lock: Lock) -> str:
     if lock.sources:
         data["os_libraries"] = lock.os_libraries
         data["source"] = [asdict(p) for p in lock.sources]
+    if lock.caps:
+        data["caps"] = lock.caps
     return HEADER + tomli_w.dumps(data, multiline_strings=False)
 
 
@@ -174,6 +179,7 @@ def read_lock(path: Path) -> Lock:
                 for p in d.get("source", [])
             ),
             os_libraries=dict(d.get("os_libraries", {})),
+            caps=dict(d.get("caps", {})),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise LockError(

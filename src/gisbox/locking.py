@@ -68,6 +68,8 @@ def resolve_lock(
         progress(
             "OS libraries: " + ", ".join(f"{k.upper()} {v}" for k, v in plan.os_libraries.items())
         )
+    for cap, why in plan.caps.items():
+        progress(f"{cap}: {why}")
     progress(
         f"resolving {len(plan.requirements)} requirements for {target.python_platform}, "
         f"Python {target.python_full}"
@@ -86,4 +88,5 @@ def resolve_lock(
         os_packages=facts.packages,
         sources=tuple(sources),
         os_libraries=plan.os_libraries,
+        caps=plan.caps,
     )

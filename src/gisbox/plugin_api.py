@@ -96,6 +96,7 @@ class Plan:
     requirements: tuple[str, ...]
     os_libraries: dict[str, str] = field(default_factory=dict)
     want_gdal_bindings: bool = False  # `gdal` (osgeo) was asked for
+    caps: dict[str, str] = field(default_factory=dict)  # requirement added -> why
 
 
 class Family(Protocol):

@@ -8,9 +8,11 @@ and sha256; sdists come from the index's JSON simple API (PEP 691). Tests pass a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -118,10 +120,30 @@ def uv_version() -> str:
     return out.stdout.split()[1]
 
 
-def python_platform(platform: str, glibc: str) -> str:
-    """uv's --python-platform for a Linux platform and glibc, e.g. x86_64-manylinux_2_36."""
-    major, minor = glibc.split(".")[:2]
-    return f"{PLATFORMS[platform]}-manylinux_{major}_{minor}"
+@functools.cache
+def uv_manylinux_tags() -> frozenset[str]:
+    """The `--python-platform` values of the installed uv's kind `<arch>-manylinux_<x>_<y>`."""
+    out = subprocess.run(
+        [uv_bin(), "pip", "compile", "--help"], capture_output=True, text=True, check=True
+    )
+    return frozenset(re.findall(r"\b\w+-manylinux_\d+_\d+\b", out.stdout))
+
+
+def python_platform(platform: str, glibc: str, known: frozenset[str] | None = None) -> str:
+    """uv's --python-platform for a Linux platform and glibc, e.g. x86_64-manylinux_2_36.
+
+    A glibc newer than the newest tag uv knows (Debian 13 has 2.41, uv 0.13 knows up to
+    2_40) takes that newest tag: wheels are built for older glibcs, and a manylinux_2_41
+    wheel, if one ever appears, is then left out rather than the lock failing.
+    """
+    major, minor = (int(part) for part in glibc.split(".")[:2])
+    arch = PLATFORMS[platform]
+    tags = uv_manylinux_tags() if known is None else known
+    for m in range(minor, -1, -1):
+        tag = f"{arch}-manylinux_{major}_{m}"
+        if tag in tags:
+            return tag
+    return f"{arch}-manylinux_{major}_{minor}"
 
 
 def compile_requirements(

@@ -12,7 +12,7 @@ import pytest
 
 from gisbox.build import build_image
 from gisbox.engines import Completed
-from gisbox.lockfile import Target
+from gisbox.lockfile import Target, read_lock, write_lock
 from gisbox.locking import resolve_lock
 from gisbox.project import Project
 from gisbox.push import push
@@ -77,14 +77,23 @@ def test_gdal_bindings_need_the_system_strategy() -> None:
         )
 
 
-def test_system_lock_caps_bindings_and_pins_their_sources() -> None:
+def test_system_lock_caps_bindings_and_pins_their_sources(tmp_path: Path) -> None:
     engine, index = probing_engine(), FakeIndex(VERSIONS)
     spec = spec_of("system", ["geopandas>=1.0", "rasterio", "gdal", "numpy"])
     lock = resolve_lock(spec, engine, index_for=lambda target, s: index)
     ((_image, command, _user, _platform),) = engine.called("run")
     assert "libgdal-dev libproj-dev libgeos-dev" in command[2]  # the family's step
     assert "build-essential python$want-dev pkg-config" in command[2]  # the strategy's
-    assert index.compiled[0] == ["geopandas>=1.0", "rasterio", "numpy", "pyproj<3.7"]
+    assert index.compiled[0] == [
+        "geopandas>=1.0",
+        "rasterio",
+        "numpy",
+        "pyproj<3.7",
+        "rasterio<1.5",
+    ]
+    assert set(lock.caps) == {"rasterio<1.5", "pyproj<3.7", "gdal==3.6.2"}  # with the reasons
+    write_lock(lock, tmp_path / "gisbox.lock")
+    assert read_lock(tmp_path / "gisbox.lock").caps == lock.caps
     assert lock.os_libraries == {"gdal": "3.6.2", "proj": "9.1.1", "geos": "3.11.1"}
     assert {s.name: s.version for s in lock.sources} == {
         "pyproj": "3.6.1", "rasterio": "1.4.3", "gdal": "3.6.2",

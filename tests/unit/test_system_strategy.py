@@ -31,7 +31,17 @@ def test_bookworm_constrains_pyproj_and_pins_the_gdal_bindings() -> None:
     extra = constrain(["geopandas", "pyproj", "gdal"], BOOKWORM, BASE, want_gdal=True)
     assert "pyproj<3.7" in extra
     assert "gdal==3.6.2" in extra
-    assert not any(e.startswith(("rasterio", "shapely")) for e in extra)
+    assert "rasterio<1.5" in extra  # rasterio 1.5 needs GDAL >= 3.8
+    assert not any(e.startswith("shapely") for e in extra)
+    assert (
+        extra["pyproj<3.7"] == "pyproj 3.7 needs PROJ >= 9.2; debian:bookworm-slim has PROJ 9.1.1"
+    )
+    assert "must match the OS's GDAL" in extra["gdal==3.6.2"]
+
+
+def test_trixie_allows_rasterio_1_5_and_pyproj_3_8() -> None:
+    trixie = {"gdal": "3.10.3", "proj": "9.6.0", "geos": "3.13.1"}
+    assert constrain(["rasterio", "pyproj", "shapely"], trixie, "debian:trixie-slim", False) == {}
 
 
 def test_impossible_pin_names_binding_library_and_base() -> None:
@@ -45,7 +55,7 @@ def test_impossible_pin_names_binding_library_and_base() -> None:
 
 def test_newer_proj_allows_newer_pyproj() -> None:
     libs = {"gdal": "3.10.0", "proj": "9.4.0", "geos": "3.12.0"}
-    assert constrain(["pyproj>=3.8"], libs, "x", want_gdal=False) == []
+    assert constrain(["pyproj>=3.8"], libs, "x", want_gdal=False) == {}
 
 
 def test_gdal_bindings_must_match_the_os() -> None:

@@ -51,6 +51,7 @@ class Fingerprint(TypedDict):
     findings: list[FindingPayload]
     summary: Summary
     workloads: NotRequired[dict[str, dict[str, Any]]]  # `check --workloads`
+    tools: NotRequired[Bindings]  # gdalinfo / projinfo on PATH and the library each runs
 
 
 class HealthReport(TypedDict):

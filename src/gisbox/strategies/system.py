@@ -5,7 +5,8 @@ The builder compiles rasterio, pyproj, shapely, pyogrio, fiona and the GDAL bind
 hash-locked sdist with its own hash-locked build requirements; the runtime gets only the
 libraries. Binding versions are capped at what the OS libraries support. Minimum
 library versions come from each binding's release notes: pyproj 3.7 needs PROJ >= 9.2
-and 3.8 needs PROJ >= 9.4; rasterio 1.4 needs GDAL >= 3.5; shapely 2.1 needs GEOS >= 3.9;
+and 3.8 needs PROJ >= 9.4; rasterio 1.4 needs GDAL >= 3.5 and 1.5 needs GDAL >= 3.8
+(and Python >= 3.12, which the resolver applies itself); shapely 2.1 needs GEOS >= 3.9;
 pyogrio 0.10 and fiona 1.10 need GDAL >= 3.4. The GDAL bindings must match the OS's GDAL
 exactly.
 """
@@ -28,7 +29,7 @@ from gisbox.templating import render_string
 # binding -> the OS library it links, and (first binding version, library version it needs)
 MINIMUMS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "pyproj": ("proj", (("3.7", "9.2"), ("3.8", "9.4"))),
-    "rasterio": ("gdal", (("1.4", "3.5"),)),
+    "rasterio": ("gdal", (("1.4", "3.5"), ("1.5", "3.8"))),
     "shapely": ("geos", (("2.1", "3.9"),)),
     "pyogrio": ("gdal", (("0.10", "3.4"),)),
     "fiona": ("gdal", (("1.10", "3.4"),)),
@@ -81,11 +82,12 @@ def _lower_bound(req: Requirement) -> Version | None:
 
 def constrain(
     requirements: Sequence[str], libs: dict[str, str], base: str, want_gdal: bool
-) -> list[str]:
-    """The upper bounds the OS libraries impose (and the GDAL bindings' exact pin);
-    refuse impossible pins clearly. `libs`: gdal/proj/geos -> upstream version."""
+) -> dict[str, str]:
+    """The upper bounds the OS libraries impose (and the GDAL bindings' exact pin), each
+    with the reason the lock records; refuse impossible pins clearly.
+    `libs`: gdal/proj/geos -> upstream version."""
     names = {Requirement(r).name.lower(): Requirement(r) for r in requirements}
-    extra: list[str] = []
+    extra: dict[str, str] = {}
     for binding, (lib, steps) in MINIMUMS.items():
         have = Version(libs[lib])
         for first, needs in steps:
@@ -100,7 +102,10 @@ def constrain(
                     hint=f'pin {binding}<{first}, or use strategy = "wheels", or a base with '
                     f"a newer {lib.upper()}",
                 )
-            extra.append(f"{binding}<{first}")
+            extra[f"{binding}<{first}"] = (
+                f"{binding} {first} needs {lib.upper()} >= {needs}; {base} has "
+                f"{lib.upper()} {libs[lib]}"
+            )
             break
     if want_gdal:
         gdal = names.get("gdal")
@@ -111,7 +116,9 @@ def constrain(
                 f"the spec asks for {str(gdal)!r}",
                 hint=f"drop the pin: gisbox adds gdal=={version}",
             )
-        extra.append(f"gdal=={version}")
+        extra[f"gdal=={version}"] = (
+            f"the GDAL bindings (osgeo) must match the OS's GDAL exactly; {base} has GDAL {version}"
+        )
     return extra
 
 
@@ -179,7 +186,12 @@ class SystemStrategy:
         extra = constrain(requirements, libs, base, want_gdal)
         reqs = [r for r in requirements if Requirement(r).name.lower() != "gdal"]
         reqs += [e for e in extra if not e.startswith("gdal==")]
-        return Plan(requirements=tuple(reqs), os_libraries=libs, want_gdal_bindings=want_gdal)
+        return Plan(
+            requirements=tuple(reqs),
+            os_libraries=libs,
+            want_gdal_bindings=want_gdal,
+            caps=extra,
+        )
 
     def complete(
         self,

@@ -77,7 +77,8 @@ def check_skew(carried: dict[str, dict[str, str | None]], findings: Findings) ->
             detail = ", ".join(f"{name} {lib.upper()} {ver}" for name, ver in sorted(seen.items()))
             findings.warning(
                 "libs.version-skew",
-                f"bindings carry different {lib.upper()} versions: {detail}",
+                f"bindings (or the GDAL/PROJ command-line tools) carry different {lib.upper()} "
+                f"versions: {detail}",
                 "pin binding versions that share one library version, or use the `system` "
                 "strategy; results may differ between bindings",
             )

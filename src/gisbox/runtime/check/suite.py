@@ -13,7 +13,15 @@ import platform
 from collections.abc import Callable
 from typing import Any, cast
 
-from gisbox.runtime.check import bindings_data, environment, geometry, libmaps, raster, transforms
+from gisbox.runtime.check import (
+    bindings_data,
+    environment,
+    geometry,
+    libmaps,
+    raster,
+    tools,
+    transforms,
+)
 from gisbox.runtime.check.findings import Findings
 from gisbox.runtime.check.projdb import env_dirs
 from gisbox.runtime.check.stack import carried_versions, import_all, one_line
@@ -129,7 +137,8 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     carried = carried_versions(modules)
     mapped = libmaps.mapped_libraries()
     libmaps.check_copies(mapped, findings)
-    libmaps.check_skew(carried, findings)
+    cli_tools = tools.tool_versions()
+    libmaps.check_skew({**carried, **cli_tools}, findings)
     data = {b: bindings_data.probe(b, modules, findings) for b in DATA_BINDINGS if b in modules}
     probes: dict[str, Any] = {}
     guarded = {
@@ -153,7 +162,9 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
             if isinstance(v, dict):
                 v.pop("path", None)
     items = findings.sorted()
-    optional = {} if workload_results is None else {"workloads": workload_results}
+    optional: dict[str, Any] = {} if workload_results is None else {"workloads": workload_results}
+    if cli_tools:
+        optional["tools"] = cli_tools
     fingerprint = normalise(
         {
             **optional,
