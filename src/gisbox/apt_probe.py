@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gisbox import distroless
 from gisbox.engines import ContainerEngine
 from gisbox.lockfile import OsPackage, Stage
 from gisbox.plugin_api import BaseFacts, ProbeStep
@@ -68,6 +69,10 @@ def parse_probe(text: str, base: str) -> BaseFacts:
     stages: dict[str, Stage] = {}
     debs: dict[str, tuple[str, str]] = {}
     libs: dict[str, str] = {}
+    rootfs: list[str] = []
+    rootfs_roots: list[str] = []
+    depends: dict[str, list[str]] = {}
+    scripts: dict[str, tuple[str, ...]] = {}
     for line in text.splitlines():
         kind, _, rest = line.partition(" ")
         if kind in ("os", "glibc", "python"):
@@ -83,6 +88,16 @@ def parse_probe(text: str, base: str) -> BaseFacts:
             stages.setdefault(rest, "builder")
         elif kind == "keys":
             stages.setdefault(rest, "keys")
+        elif kind == "rootfs":
+            rootfs.append(rest)
+        elif kind == "rootfs-root":
+            rootfs_roots.append(rest)
+        elif kind == "depends":
+            name, _, field = rest.partition(" ")
+            depends.setdefault(name, []).append(field)
+        elif kind == "scripts":
+            name, *names = rest.split()
+            scripts[name] = tuple(names)
         elif kind == "lib":
             name, _, version = rest.partition(" ")
             if version:
@@ -96,6 +111,11 @@ def parse_probe(text: str, base: str) -> BaseFacts:
             f"unexpected output probing {base}: {text[-500:]}",
             hint="check that the base is a Debian or Ubuntu image with apt",
         )
+    rootfs = list(distroless.needed(rootfs_roots, rootfs, depends))
+    kept = {spec.partition("=")[0] for spec in rootfs}
+    scripts = {name: s for name, s in scripts.items() if name in kept}
+    for spec in rootfs:
+        stages.setdefault(spec, "rootfs")
     minor, full_deb = facts["python"].split()
     m = re.match(r"(\d+\.\d+\.\d+)", full_deb)
     packages = []
@@ -115,4 +135,6 @@ def parse_probe(text: str, base: str) -> BaseFacts:
         python_full=m.group(1) if m else minor,
         packages=tuple(packages),
         libs=libs,
+        rootfs=tuple(rootfs),
+        scripts=scripts,
     )

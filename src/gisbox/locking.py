@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gisbox import __version__
+from gisbox import __version__, distroless
 from gisbox.apt_probe import probe_base
 from gisbox.debootstrap_base import ensure_base
 from gisbox.engines import ContainerEngine
@@ -42,6 +42,7 @@ def resolve_lock(
     image = spec.image
     strategy = strategy_named(image.strategy)
     family = family_for(image.base)
+    distroless_runtime = image.runtime == "distroless"
     ensure_base(engine, image.base)
     progress(f"reading the package index of {image.base} ({family.name} family)")
     facts = probe_base(
@@ -50,8 +51,14 @@ def resolve_lock(
         image.platform,
         image.python,
         os_packages=spec.os_packages(),
-        steps=[*family.prepare(strategy), *strategy.probe_steps(family)],
+        steps=[
+            *family.prepare(strategy),
+            *strategy.probe_steps(family),
+            *([distroless.PROBE] if distroless_runtime else []),
+        ],
     )
+    if distroless_runtime:
+        distroless.refuse_scripts(facts.scripts, spec.os_packages())
     target = Target(
         base=image.base,
         base_id=engine.inspect(image.base).id,
@@ -89,4 +96,5 @@ def resolve_lock(
         sources=tuple(sources),
         os_libraries=plan.os_libraries,
         caps=plan.caps,
+        rootfs=facts.rootfs if distroless_runtime else (),
     )

@@ -47,6 +47,9 @@ class BaseFacts:
     python_full: str  # e.g. "3.11.2"
     packages: tuple[OsPackage, ...]
     libs: dict[str, str]  # gdal/proj/geos -> upstream version (strategies that use them)
+    rootfs: tuple[str, ...] = ()  # runtime = "distroless": the closure from an empty system
+    # runtime = "distroless": packages beyond gisbox's own closure -> their install scripts
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

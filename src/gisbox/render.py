@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import PurePosixPath
 
-from gisbox import __version__
+from gisbox import __version__, distroless
 from gisbox.plugin_api import Fragments
 from gisbox.project import Project
 from gisbox.spec import Spec
@@ -38,6 +39,9 @@ STDLIB_EXCLUDES = (
 TEST_ONLY_MODULES = ("numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so")
 # stdlib-only scripts the builder runs from .gisbox/ (stdlib_zip.py also the runtime stage)
 BUILDER_SCRIPTS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
+# distroless: the assembler (builder/) and what it unpacks, under .gisbox/build/
+ROOTFS_SCRIPT = "assemble_rootfs.py"
+ROOTFS_MANIFEST = "rootfs.txt"
 SERVE_COMMAND = ("/usr/local/bin/gisbox", "serve")
 LOCK_LABEL = "io.gisbox.lock-digest"  # the sha256 of the gisbox.lock it was built from
 
@@ -70,6 +74,9 @@ class RenderContext:
     labels: tuple[tuple[str, str], ...]
     command: str  # JSON exec form
     service_port: int | None  # `gisbox serve` behind tini, readiness HEALTHCHECK
+    distroless: bool  # image.runtime = "distroless": FROM scratch + the unpacked rootfs
+    rootfs_pins: tuple[str, ...]  # name=version, what the distroless root is unpacked from
+    rootfs_partial: tuple[str, ...]  # "package=path": of these packages only these paths
     fragments: Fragments = field(default_factory=Fragments)
 
 
@@ -163,10 +170,23 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
         labels=tuple(sorted(labels(project).items())),
         command=command(spec),
         service_port=spec.service.port if spec.service.enabled else None,
+        distroless=spec.image.runtime == "distroless",
+        rootfs_pins=tuple(p.pin for p in lock.rootfs_packages()),
+        rootfs_partial=tuple(
+            f"{name}={path}" for name, paths in distroless.PARTIAL.items() for path in paths
+        ),
         # the strategy's header and env lines come first, then the family's stages
         fragments=strategy_part.fragments.merged(family_part.fragments),
     )
-    return ctx, {**family_part.context_files, **strategy_part.context_files}
+    files = {**family_part.context_files, **strategy_part.context_files}
+    if ctx.distroless:
+        files[ROOTFS_SCRIPT] = (
+            resources.files("gisbox").joinpath("builder", ROOTFS_SCRIPT).read_text("utf-8")
+        )
+        files[ROOTFS_MANIFEST] = "".join(
+            f"{p.name} {p.version} {p.arch} {p.sha256}\n" for p in lock.rootfs_packages()
+        )
+    return ctx, files
 
 
 def render(project: Project) -> Rendered:

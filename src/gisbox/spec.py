@@ -60,6 +60,9 @@ class ImageSpec(_Frozen):
     strip: bool = True
     bytecode: Literal["imported", "all", "none"] = "imported"
     stdlib: Literal["zip", "files"] = "zip"  # the stdlib's sources in python3XY.zip, or as is
+    # "slim": the base image with the pinned Python runtime (a shell, apt, dpkg);
+    # "distroless": only the files of the pinned runtime packages, unpacked (no shell)
+    runtime: Literal["slim", "distroless"] = "slim"
 
     @field_validator("name", "base")
     @classmethod
@@ -205,6 +208,8 @@ class Spec(_Frozen):
             "packages": sorted(self.python.packages),
             "index_url": self.python.index_url,
             "extra_index_urls": list(self.python.extra_index_urls),
+            # only when set, so locks of specs without it keep their digest
+            **({"runtime": self.image.runtime} if self.image.runtime != "slim" else {}),
         }
 
     def os_packages(self) -> tuple[str, ...]:

@@ -18,6 +18,10 @@ on disk.
         `__pycache__`, put the archive where `sys.path` expects it, and
         register `python3 SELF restore` as an apt hook (SELF: where this
         script lives in the image).
+    python3 stdlib_zip.py install-into ROOT ARCHIVE
+        (a distroless runtime's rootfs stage) the same for the Python unpacked
+        under ROOT (this interpreter's version and layout), checked by running
+        it chrooted there; no apt hook: there is no apt.
     python3 stdlib_zip.py restore
         (apt's DPkg::Post-Invoke hook) when a package update wrote stdlib
         sources back to disk, the archive would shadow them with the old
@@ -56,8 +60,9 @@ class Layout:
 
     root: str
     archive: str
-    apt_hook: str = "/etc/apt/apt.conf.d/90gisbox-stdlib-zip"
+    apt_hook: str | None = "/etc/apt/apt.conf.d/90gisbox-stdlib-zip"
     python: str = sys.executable
+    chroot: str | None = None  # the layout is this Python's, unpacked under another root
 
     @classmethod
     def of_this_python(cls) -> Layout:
@@ -65,6 +70,18 @@ class Layout:
         if archive is None:
             raise SystemExit("stdlib_zip: this Python has no .zip entry on sys.path")
         return cls(root=sysconfig.get_paths()["stdlib"], archive=archive)
+
+    @classmethod
+    def under(cls, root: str) -> Layout:
+        """This Python's layout unpacked under `root` (no apt there)."""
+        mine = cls.of_this_python()
+        return cls(
+            root=root + mine.root,
+            archive=root + mine.archive,
+            apt_hook=None,
+            python=os.path.realpath(sys.executable),
+            chroot=root,
+        )
 
 
 def archive_entry() -> str | None:
@@ -158,15 +175,19 @@ def install(layout: Layout, archive: str, self_path: str) -> int:
     os.chmod(layout.archive, 0o644)
     if has_bytecode:  # what stays on disk (sitecustomize, imported at every start) too
         for leftover, _arc in _py_files(layout.root):
-            py_compile.compile(leftover, doraise=True)
-    with open(layout.apt_hook, "w", encoding="utf-8") as fh:
-        fh.write(
-            '// gisbox: the stdlib\'s sources are in a zip archive (image.stdlib = "zip"); when\n'
-            "// a package update writes them back, go back to plain files (see stdlib_zip.py).\n"
-            f'DPkg::Post-Invoke {{ "if [ -x {layout.python} ] && [ -f {self_path} ]; then '
-            f'{layout.python} {self_path} restore; fi"; }};\n'
-        )
-    subprocess.run([layout.python, "-I", "-B", "-c", PROBE], check=True)
+            shown = leftover.removeprefix(layout.chroot) if layout.chroot else leftover
+            py_compile.compile(leftover, dfile=shown, doraise=True)
+    if layout.apt_hook is not None:
+        with open(layout.apt_hook, "w", encoding="utf-8") as fh:
+            fh.write(
+                '// gisbox: the stdlib\'s sources are in a zip archive (image.stdlib = "zip"); '
+                "when\n// a package update writes them back, go back to plain files (see "
+                "stdlib_zip.py).\n"
+                f'DPkg::Post-Invoke {{ "if [ -x {layout.python} ] && [ -f {self_path} ]; then '
+                f'{layout.python} {self_path} restore; fi"; }};\n'
+            )
+    chroot = ["chroot", layout.chroot] if layout.chroot else []
+    subprocess.run([*chroot, layout.python, "-I", "-B", "-c", PROBE], check=True)
     return len(on_disk)
 
 
@@ -191,7 +212,7 @@ def restore(layout: Layout) -> bool:
                 with open(target, "wb") as fh:
                     fh.write(zf.read(name))
     os.unlink(layout.archive)
-    if os.path.exists(layout.apt_hook):
+    if layout.apt_hook is not None and os.path.exists(layout.apt_hook):
         os.unlink(layout.apt_hook)
     return True
 
@@ -210,6 +231,11 @@ def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "install":
         layout = Layout.of_this_python()
         moved = install(layout, argv[1], argv[2])
+        print(f"stdlib_zip: {moved} sources now in {layout.archive}")
+        return 0
+    if len(argv) == 3 and argv[0] == "install-into":
+        layout = Layout.under(argv[1].rstrip("/"))
+        moved = install(layout, argv[2], "")
         print(f"stdlib_zip: {moved} sources now in {layout.archive}")
         return 0
     if argv == ["restore"]:

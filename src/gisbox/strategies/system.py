@@ -129,6 +129,7 @@ class HeaderContext:
 
 @dataclass(frozen=True, kw_only=True)
 class CompileContext:
+    python: str  # "3.13"
     sources: tuple[str, ...]  # compiled in this order
     index_args: tuple[str, ...]
     build_only: tuple[str, ...]  # build requirements removed afterwards
@@ -145,14 +146,18 @@ COMPILE = """\
 # Strategy "system": the GIS bindings compile against the OS's GDAL, PROJ and GEOS, one
 # at a time, each without isolation against its own hash-locked build requirements
 # (--no-cache: uv would otherwise reuse a wheel built against other build requirements;
-# PROJ_DIR/PROJ_VERSION: pyproj otherwise runs the `proj` program, which -dev packages lack).
+# PROJ_DIR/PROJ_VERSION: pyproj otherwise runs the `proj` program, which -dev packages lack;
+# PKG_CONFIG_PATH: meson finds the environment's NumPy first, not Debian's python3-numpy-dev,
+# which Debian 13's gdal-bin pulls in through python3-gdal).
 RUN --mount=type=secret,id=gisbox_ca \\
     --mount=type=secret,id=gisbox_netrc,target=/root/.netrc \\
     --mount=type=cache,id=gisbox-uv,target=/root/.cache/uv \\
     if [ -f /run/secrets/gisbox_ca ]; then export SSL_CERT_FILE=/run/secrets/gisbox_ca; fi \\
     && PROJ_DIR="$(pkg-config --variable=prefix proj)" \
 PROJ_VERSION="$(pkg-config --modversion proj)" \\
-    && export PROJ_DIR PROJ_VERSION \\
+    && PKG_CONFIG_PATH=/opt/venv/lib/python{{ ctx.python }}/site-packages/numpy/_core/lib/\
+pkgconfig \\
+    && export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH \\
     && for name in{% for name in ctx.sources %} {{ name }}{% endfor %}; do \\
          uv pip install --python /opt/venv/bin/python --require-hashes --no-deps --no-progress \\
            --only-binary :all:{% for arg in ctx.index_args %} {{ arg }}{% endfor %} \
@@ -228,6 +233,7 @@ class SystemStrategy:
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
         libs = ", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items()))
         compile_ctx = CompileContext(
+            python=lock.target.python,
             sources=tuple(p.name for p in lock.sources),
             index_args=spec.index_args(),
             build_only=tuple(lock.build_only()),
