@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,9 @@ class ProjectImages:
             root = self.workdir / name
             root.mkdir()
             project = copy_project(name, root / "project")
+            base = tomllib.loads((project / "gisbox.toml").read_text())["image"]["base"]
+            if not self.engine.exists(base) and self.engine.pull(base) is not None:
+                make_base(self.engine, base)  # e.g. debian:trixie-slim, made once
             bundle, marker = marked_ca_bundle(root)
             extra = PROJECTS / name / "build-args"  # e.g. --workloads
             args = extra.read_text().split() if extra.is_file() else []

@@ -12,7 +12,7 @@ each project the hook collects:
 - `<name>::production`: the properties every image must have, read from the rendering and
   the lock as data (non-root numeric USER, no recursive chown, an exec-form HEALTHCHECK,
   every OS package and the uv wheel pinned, builder-only packages and pip/uv kept out of
-  the runtime stage, the lock's digest in a label).
+  the runtime stage, the lock's digest in a label; a distroless runtime has no RUN).
 - `<name>::verify` when the project has a `verify.py`: the project is locked afresh and
   built with the real CLI (once per session, shared with the integration tests), and
   `verify.py` runs inside the image as its user; it exits non-zero when something that
@@ -134,6 +134,12 @@ def check_production(project: Path) -> None:
     assert lock["uv"]["wheels"][0]["sha256"] in text
     digest = "sha256:" + hashlib.sha256(lock_bytes).hexdigest()
     assert f'"io.gisbox.lock-digest"="{digest}"' in runtime
+    if spec.get("image", {}).get("runtime") == "distroless":  # nothing to run a RUN with
+        assert re.search(r"^FROM scratch AS runtime$", text, flags=re.M)
+        assert not re.search(r"^RUN ", runtime, flags=re.M), "no RUN in a distroless runtime"
+        assert re.search(r"^CMD \[", runtime, flags=re.M), "CMD in exec form"
+        for pin in lock["rootfs"]:
+            assert pin in by_stage["rootfs"], f"{pin} unpacked in the rootfs stage"
 
 
 CHECKS: dict[str, Callable[[Path], None]] = {

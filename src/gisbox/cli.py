@@ -126,6 +126,13 @@ def dockerfile(project: Path) -> None:
     help="netrc with private-index credentials (a build secret).",
 )
 @click.option("--no-cache", is_flag=True, help="Build without the engine's layer cache.")
+@click.option(
+    "--runtime",
+    type=click.Choice(["slim", "distroless"]),
+    default=None,
+    help="Build this runtime from the same lock, tagged <tag>-<runtime> (e.g. the slim "
+    "twin of a distroless image, to debug with a shell).",
+)
 @workloads_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def build(
@@ -134,6 +141,7 @@ def build(
     ca_cert: Path | None,
     netrc: Path | None,
     no_cache: bool,
+    runtime: str | None,
     workloads: bool,
     as_json: bool,
 ) -> None:
@@ -144,6 +152,8 @@ def build(
     from gisbox.report import print_build, progress
 
     loaded = Project.load(project)  # before the engine: a stale lock is exit 3, not 4
+    if runtime is not None:
+        loaded = loaded.with_runtime(runtime)
     chosen = select_engine(engine)
     with progress(not as_json) as (on_step, on_line):
         report = build_image(

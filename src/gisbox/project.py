@@ -4,12 +4,13 @@ and the strategy and base family the spec names. `dockerfile`, `build` and `push
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gisbox.lockfile import LOCK_FILE, Lock, check_fresh, file_digest, read_lock
 from gisbox.plugin_api import Family, Strategy
 from gisbox.plugins import family_for, strategy_named
+from gisbox.runtime.errors import LockError
 from gisbox.spec import SPEC_FILE, Spec, load_spec
 
 SUPPORT_DIR = ".gisbox"  # rendered support files, the build log, the fingerprint
@@ -65,6 +66,23 @@ class Project:
         lock = read_lock(paths.lock)
         check_fresh(spec, lock, paths.lock)
         return cls(paths=paths, spec=spec, lock=lock, lock_digest=file_digest(paths.lock))
+
+    def with_runtime(self, runtime: str) -> Project:
+        """The same spec and lock built as another runtime, tagged `<tag>-<runtime>`: the
+        slim twin of a distroless image, with a shell to debug in (a distroless lock holds
+        every package the slim runtime pins)."""
+        if runtime == self.spec.image.runtime:
+            return self
+        if runtime == "distroless" and not self.lock.rootfs:
+            raise LockError(
+                f"{self.paths.lock} has no distroless root filesystem (it was locked for "
+                f'runtime = "{self.spec.image.runtime}")',
+                hint='set image.runtime = "distroless" in gisbox.toml and run `gisbox lock`',
+            )
+        image = self.spec.image.model_copy(
+            update={"runtime": runtime, "tag": f"{self.spec.image.tag}-{runtime}"}
+        )
+        return replace(self, spec=self.spec.model_copy(update={"image": image}))
 
     @property
     def strategy(self) -> Strategy:

@@ -44,6 +44,12 @@ def analysis_image(project_images: ProjectImages) -> Built:
     return project_images.get("analysis")
 
 
+@pytest.fixture(scope="session")
+def distroless_image(project_images: ProjectImages) -> Built:
+    """tests/projects/distroless: `minimal` with runtime = "distroless" (no shell)."""
+    return project_images.get("distroless")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -50,7 +50,9 @@ def test_system_probe_composes_family_and_strategy_steps() -> None:
         assert 'builder_extra="$builder_extra build-essential python$want-dev pkg-config"' in (
             script
         )
-        assert script.rstrip().endswith('END{if (p != "") print "deb " p "=" v " " a " " h}\'')
+        assert script.rstrip().endswith(
+            'debs $keys $(closure "python$want" $runtime_extra $builder_extra)'
+        )
 
 
 def test_wheels_probe_installs_only_python_and_the_builder_tools() -> None:

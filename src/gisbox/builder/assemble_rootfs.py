@@ -8,7 +8,8 @@ MANIFEST lines are `name version arch sha256` (from gisbox.lock); DEBS holds the
 with `dpkg-deb -x` (maintainer scripts never run; of a `--partial` package only the
 paths given) and its control fields are kept as
 `var/lib/dpkg/status.d/<name>`, so scanners still see the package. Documentation, man
-pages and locales go (copyright files stay), as in the slim bases; the user, /tmp and
+pages and locales go (copyright files stay), as in the slim bases, and glibc's iconv
+modules for EBCDIC code pages; the user, /tmp and
 the dynamic linker's cache are set up; the stdlib's sources move into the zip archive
 when one is given. Runs in the image's `rootfs` stage with its Python (standard library
 only), as root; never part of an image.
@@ -38,6 +39,20 @@ DROP_DIRS = (
     "etc/cron.daily",
     "etc/logrotate.d",
 )
+
+
+# glibc's iconv modules for EBCDIC (mainframe) code pages: no GIS format is stored in one
+# (dBase/shapefile code pages are DOS and Windows ones: IBM437/850/866…, CP125x, GBK…,
+# all kept), and they are 2.7 MB of the distroless root. iconv_open() on one fails cleanly.
+EBCDIC = (
+    *(f"IBM{n}" for n in (
+        "037", "038", 273, 274, 275, 277, 278, 280, 281, 284, 285, 290, 297, 420, 423, 424,
+        500, 870, 871, 875, 880, 905, 918, 930, 933, 935, 937, 939, 1025, 1026, 1047, 1097,
+        1112, 1122, 1123, 1130, 1132, 1137, *range(1140, 1150), *range(1153, 1159), 1364,
+        1371, 1388, 1390, 1399, 4899, 4971, 12712, 16804,
+    )),
+    "EBCDIC-*",
+)  # fmt: skip
 
 
 def deb_file(debs: str, name: str, version: str, arch: str) -> str:
@@ -119,6 +134,9 @@ def prune(root: str, excludes: list[str]) -> None:
             path = os.path.join(top, name)
             if not os.path.islink(path) and not os.listdir(path):
                 os.rmdir(path)
+    for name in EBCDIC:
+        for path in glob.glob(os.path.join(root, "usr/lib/*/gconv", f"{name}.so")):
+            os.unlink(path)
     for pattern in excludes:
         for path in glob.glob(os.path.join(root, pattern.lstrip("/"))):
             if os.path.isdir(path) and not os.path.islink(path):

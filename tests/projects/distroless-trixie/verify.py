@@ -1,0 +1,1 @@
+../distroless/verify.py

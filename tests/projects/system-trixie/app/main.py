@@ -1,0 +1,3 @@
+from osgeo import gdal
+
+print(gdal.__version__)
