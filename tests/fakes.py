@@ -67,7 +67,7 @@ class FakeEngine(ContainerEngine):
     def exists(self, ref: str) -> bool:
         return ref in self.images
 
-    def pull(self, ref: str) -> str | None:
+    def pull(self, ref: str, platform: str | None = None) -> str | None:
         self.calls.append(("pull", ref))
         return "no registry"
 
@@ -82,12 +82,23 @@ class FakeEngine(ContainerEngine):
         self.calls.append(("push", ref))
         return "sha256:" + hashlib.sha256(self.images[ref].id.encode()).hexdigest()
 
-    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
+    def push_index(self, target: str, images: Sequence[str]) -> str:
+        self.calls.append(("push_index", (target, tuple(images))))
+        return "sha256:" + hashlib.sha256(" ".join(images).encode()).hexdigest()
+
+    def import_rootfs(
+        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
+    ) -> str:
         self.calls.append(("import", ref))
         return self.add_image(ref).id
 
     def relabel(
-        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+        self,
+        image: str,
+        tag: str,
+        labels: Mapping[str, str],
+        env: Mapping[str, str],
+        platform: str | None = None,
     ) -> str:
         self.calls.append(("relabel", (image, tag, dict(labels), dict(env))))
         old = self.images[image]

@@ -21,6 +21,7 @@ from gisbox.cacert import find_ca_bundle
 from gisbox.debootstrap_base import ensure_base
 from gisbox.engines import BuildRequest, ContainerEngine
 from gisbox.lockfile import LOCK_FILE
+from gisbox.platforms import ARCH, platform_tag
 from gisbox.project import Project
 from gisbox.render import render
 from gisbox.runtime.errors import BuildError
@@ -32,6 +33,7 @@ _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 @dataclass(kw_only=True)
 class BuildReport:
     tag: str
+    platform: str = ""
     image_id: str = ""
     size_bytes: int = 0
     layers: int = 0
@@ -84,7 +86,7 @@ def build_secrets(
     return tuple(secrets), said
 
 
-def build_image(
+def build_all(
     project: Project,
     engine: ContainerEngine,
     *,
@@ -94,15 +96,51 @@ def build_image(
     workloads: bool = False,
     on_line: Callable[[str], None] = lambda _l: None,
     on_step: Callable[[str], None] = lambda _s: None,
+) -> list[BuildReport]:
+    """Build and verify the image of every platform the lock holds, the first first."""
+    return [
+        build_image(
+            project,
+            engine,
+            platform=target.platform,
+            ca_cert=ca_cert,
+            netrc=netrc,
+            no_cache=no_cache,
+            workloads=workloads,
+            on_line=on_line,
+            on_step=on_step,
+        )
+        for target in project.lock.targets
+    ]
+
+
+def build_image(
+    project: Project,
+    engine: ContainerEngine,
+    *,
+    platform: str | None = None,
+    ca_cert: Path | None = None,
+    netrc: Path | None = None,
+    no_cache: bool = False,
+    workloads: bool = False,
+    on_line: Callable[[str], None] = lambda _l: None,
+    on_step: Callable[[str], None] = lambda _s: None,
 ) -> BuildReport:
+    """Build and verify one platform's image (the lock's first platform by default):
+    tagged as the spec says, or `<tag>-<arch>` for the other platforms."""
     spec, paths = project.spec, project.paths
+    first = project.lock.target.platform
+    platform = platform or first
+    reference = spec.reference if platform == first else platform_tag(spec.reference, platform)
     secrets, ca_said = build_secrets(ca_cert, netrc)
-    on_step(f"checking the base image {spec.image.base}")
-    ensure_base(engine, spec.image.base)
+    on_step(f"checking the base image {spec.image.base} for {platform}")
+    local_base = ensure_base(engine, spec.image.base, platform)
     on_step("rendering Dockerfile and .dockerignore")
-    dockerfile = write_context(paths, render(project))
+    rendered = render(project)
+    dockerfile = write_context(paths, rendered)
     report = BuildReport(
-        tag=spec.reference,
+        tag=reference,
+        platform=platform,
         engine=engine.description,
         lock_digest=project.lock_digest,
         ca_bundle=ca_said,
@@ -110,12 +148,13 @@ def build_image(
     request = BuildRequest(
         context=paths.root,
         dockerfile=dockerfile,
-        tag=spec.reference,
-        platform=spec.image.platform,
+        tag=reference,
+        platform=platform,
         secrets=secrets,
         no_cache=no_cache,
+        build_args=(("GISBOX_BASE", local_base),) if rendered.base_arg else (),
     )
-    on_step(f"building {spec.reference} with {engine.description}")
+    on_step(f"building {reference} ({platform}) with {engine.description}")
     started = time.monotonic()
     result = engine.build(request, on_line)
     report.build_seconds = round(time.monotonic() - started, 1)
@@ -125,12 +164,12 @@ def build_image(
             f"{engine.name} build failed: {explain_failure(result.lines)}",
             hint=f"full log: {paths.build_log}",
         )
-    info = engine.inspect(spec.reference)
+    info = engine.inspect(reference)
     report.image_id, report.size_bytes, report.layers = info.id, info.size, len(info.layers)
 
     uid = spec.runtime.uid
     on_step("running `gisbox healthcheck` inside the image as its non-root user")
-    health = verify.healthcheck(engine, report.image_id, uid, spec.reference)
+    health = verify.healthcheck(engine, report.image_id, uid, reference, platform)
     report.healthy = True
     report.bindings = health.get("bindings", {})
     on_step(
@@ -138,13 +177,17 @@ def build_image(
         + (" --workloads" if workloads else "")
         + "` inside the image; keeping its fingerprint"
     )
+    dest = paths.fingerprint
+    if platform != first:
+        dest = dest.with_name(f"{dest.stem}-{ARCH[platform]}{dest.suffix}")
     verified = verify.fingerprint(
         engine,
         report.image_id,
         uid=uid,
-        reference=spec.reference,
-        dest=paths.fingerprint,
+        reference=reference,
+        dest=dest,
         workloads=workloads,
+        platform=platform,
     )
     fp = verified.fingerprint
     report.image_id = verified.image_id

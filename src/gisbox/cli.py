@@ -146,17 +146,17 @@ def build(
     as_json: bool,
 ) -> None:
     """Render, build, verify inside the image, report."""
-    from gisbox.build import build_image
+    from gisbox.build import build_all
     from gisbox.engines import select_engine
     from gisbox.project import Project
-    from gisbox.report import print_build, progress
+    from gisbox.report import print_builds, progress
 
     loaded = Project.load(project)  # before the engine: a stale lock is exit 3, not 4
     if runtime is not None:
         loaded = loaded.with_runtime(runtime)
     chosen = select_engine(engine)
     with progress(not as_json) as (on_step, on_line):
-        report = build_image(
+        reports = build_all(
             loaded,
             chosen,
             ca_cert=ca_cert,
@@ -166,7 +166,7 @@ def build(
             on_line=on_line,
             on_step=on_step,
         )
-    print_build(report, as_json)
+    print_builds(reports, as_json)
 
 
 @cli.command()
@@ -200,23 +200,47 @@ def push(project: Path, engine: str | None, target: str, as_json: bool) -> None:
 @engine_option
 @click.option("--mirror", default=None, help="Debian mirror (default: deb.debian.org).")
 @click.option("--tag", default=None, help="Tag to create (default: the spec's image.base).")
-def base(project: Path, engine: str | None, mirror: str | None, tag: str | None) -> None:
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    type=click.Choice(["linux/amd64", "linux/arm64"]),  # gisbox.spec.PLATFORMS
+    help="Platform to make it for (repeatable; default: the spec's platforms). Another "
+    "architecture than the host's runs under qemu-user-static and is named <tag>-<arch>.",
+)
+def base(
+    project: Path,
+    engine: str | None,
+    mirror: str | None,
+    tag: str | None,
+    platforms: tuple[str, ...],
+) -> None:
     """Make the Debian base image from a Debian mirror with debootstrap."""
     from gisbox.debootstrap_base import DEFAULT_MIRROR, make_base, suite_for
     from gisbox.engines import select_engine
+    from gisbox.platforms import platform_base
     from gisbox.project import Paths
     from gisbox.report import console, human_size, progress
     from gisbox.spec import Spec, load_spec
 
     paths = Paths(project)
-    reference = tag or (load_spec(paths.spec) if paths.spec.exists() else Spec()).image.base
+    spec = load_spec(paths.spec) if paths.spec.exists() else Spec()
+    reference = tag or spec.image.base
     suite_for(reference)  # a usage error for bases debootstrap cannot make, before any work
     chosen = select_engine(engine)
-    with progress(True) as (on_step, on_line):
-        on_step(f"debootstrap {reference} from {mirror or DEFAULT_MIRROR} into {chosen.name}")
-        image_id = make_base(chosen, reference, mirror=mirror or DEFAULT_MIRROR, on_line=on_line)
-    size = chosen.inspect(reference).size
-    console.print(f"created {reference} ({image_id[:19]}, {human_size(size)})")
+    for platform in platforms or spec.image.targets:
+        local = platform_base(reference, platform)
+        with progress(True) as (on_step, on_line):
+            on_step(
+                f"debootstrap {local} ({platform}) from {mirror or DEFAULT_MIRROR} into "
+                f"{chosen.name}"
+            )
+            image_id = make_base(
+                chosen, reference, mirror=mirror or DEFAULT_MIRROR, platform=platform,
+                on_line=on_line,
+            )  # fmt: skip
+        size = chosen.inspect(local).size
+        console.print(f"created {local} for {platform} ({image_id[:19]}, {human_size(size)})")
 
 
 def _passthrough(verb: str, help_text: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gisbox.engines import ContainerEngine
+from gisbox.platforms import ARCH, host_platform, platform_base
 from gisbox.plugins import family_for
 from gisbox.runtime.errors import EngineError, UsageError
 
@@ -106,11 +107,16 @@ def make_base(
     reference: str,
     *,
     mirror: str = DEFAULT_MIRROR,
-    arch: str = "amd64",
+    platform: str | None = None,
     on_line: Callable[[str], None] = lambda _l: None,
 ) -> str:
-    """Create `reference` from `mirror`; return the new image id."""
+    """Create `reference` for `platform` (the host's by default) from `mirror`, as the
+    local name `platform_base` gives; return the new image id. Another architecture's
+    programs run under qemu-user-static (binfmt_misc), which the set-up script installs."""
+    platform = platform or host_platform()
+    arch = ARCH[platform]
     suite = suite_for(reference)
+    local = platform_base(reference, platform)
     debootstrap = shutil.which("debootstrap")
     if debootstrap is None:
         raise EngineError("debootstrap is not installed", hint="apt-get install -y debootstrap")
@@ -124,12 +130,18 @@ def make_base(
             on_line(line.rstrip())
             tail = [*tail[-20:], line.rstrip()]
         if proc.wait() != 0:
+            emulation = (
+                f"; {platform} programs need qemu-user-static and binfmt-support "
+                "(scripts/setup-host.sh installs them)"
+                if platform != host_platform()
+                else ""
+            )
             raise EngineError(
-                f"debootstrap of {suite} from {mirror} failed:\n" + "\n".join(tail),
-                hint="check that the mirror is reachable, or pass --mirror",
+                f"debootstrap of {suite} ({arch}) from {mirror} failed:\n" + "\n".join(tail),
+                hint="check that the mirror is reachable, or pass --mirror" + emulation,
             )
         slim_rootfs(root, suite, mirror)
-        on_line(f"importing the root filesystem as {reference}")
+        on_line(f"importing the root filesystem as {local} ({platform})")
         tar = subprocess.Popen(
             [
                 "tar",
@@ -147,7 +159,7 @@ def make_base(
         )
         assert tar.stdout is not None
         try:
-            image_id = engine.import_rootfs(tar.stdout, reference, cmd=["bash"])
+            image_id = engine.import_rootfs(tar.stdout, local, cmd=["bash"], platform=platform)
         finally:
             tar.stdout.close()
             if tar.wait() != 0:
@@ -155,15 +167,22 @@ def make_base(
         return image_id
 
 
-def ensure_base(engine: ContainerEngine, reference: str) -> None:
-    """Use a local base, else pull it; when neither works say to run `gisbox base`."""
-    if engine.exists(reference):
-        return
-    error = engine.pull(reference)
-    if error is not None:
-        raise EngineError(
-            f"the base image {reference} is not present in {engine.name} and cannot be "
-            f"pulled ({error})",
-            hint=f"run `gisbox base --engine {engine.name}` to make {reference} from a Debian "
-            "mirror",
-        )
+def ensure_base(engine: ContainerEngine, reference: str, platform: str | None = None) -> str:
+    """The local name of `reference` for `platform`: present, else pulled (into that name);
+    when neither works say to run `gisbox base`."""
+    platform = platform or host_platform()
+    local = platform_base(reference, platform)
+    if engine.exists(local):
+        return local
+    error = engine.pull(reference, platform)
+    if error is None:
+        if local != reference:  # the pull moved `reference` to this platform: move it back
+            engine.tag(reference, local)
+            engine.pull(reference, host_platform())
+        return local
+    raise EngineError(
+        f"the base image {reference} for {platform} is not present in {engine.name} (as "
+        f"{local}) and cannot be pulled ({error})",
+        hint=f"run `gisbox base --engine {engine.name} --platform {platform}` to make it "
+        "from a Debian mirror",
+    )

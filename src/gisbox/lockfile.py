@@ -88,7 +88,7 @@ class Lock:
     format: int
     input_digest: str
     gisbox_version: str
-    target: Target
+    target: Target  # the first platform's
     packages: tuple[PythonPackage, ...]
     uv: PythonPackage
     os_packages: tuple[OsPackage, ...]
@@ -100,10 +100,18 @@ class Lock:
     # image.runtime = "distroless": the pins (name=version) its root filesystem is unpacked
     # from, each an os_package entry (stage "runtime" or "rootfs")
     rootfs: tuple[str, ...] = ()
+    other_targets: tuple[Target, ...] = ()  # image.platforms beyond the first
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return (self.target, *self.other_targets)
 
     def rootfs_packages(self) -> list[OsPackage]:
-        by_pin = {p.pin: p for p in self.os_packages}
-        return [by_pin[pin] for pin in self.rootfs]
+        """The .debs the distroless root is unpacked from, for every architecture."""
+        by_pin: dict[str, list[OsPackage]] = {}
+        for p in self.os_packages:
+            by_pin.setdefault(p.pin, []).append(p)
+        return [p for pin in self.rootfs for p in by_pin[pin]]
 
     def requirements_txt(self) -> str:
         """pip/uv requirements with every hash, for `--require-hashes` installs."""
@@ -114,8 +122,14 @@ class Lock:
         runtime = {p.name for p in self.packages}
         return sorted({b.name for s in self.sources for b in s.build} - runtime)
 
-    def os_pins(self, stage: Stage) -> list[str]:
-        return [p.pin for p in self.os_packages if p.stage == stage]
+    def os_pins(self, stage: Stage, arch: str | None = None) -> list[str]:
+        """The stage's pins (for one Debian architecture, or all), each once."""
+        pins = (
+            p.pin
+            for p in self.os_packages
+            if p.stage == stage and (arch is None or p.arch in (arch, "all"))
+        )
+        return list(dict.fromkeys(pins))
 
     def uv_wheel(self) -> Wheel:
         return self.uv.wheels[0]
@@ -138,6 +152,7 @@ def to_toml(lock: Lock) -> str:
         "input_digest": lock.input_digest,
         "gisbox_version": lock.gisbox_version,
         "target": asdict(lock.target),
+        **({"other_target": [asdict(t) for t in lock.other_targets]} if lock.other_targets else {}),
         "uv": asdict(lock.uv),
         "package": [asdict(p) for p in lock.packages],
         "os_package": [asdict(p) for p in lock.os_packages],
@@ -177,6 +192,7 @@ def read_lock(path: Path) -> Lock:
             input_digest=d["input_digest"],
             gisbox_version=d["gisbox_version"],
             target=Target(**d["target"]),
+            other_targets=tuple(Target(**t) for t in d.get("other_target", [])),
             packages=tuple(_package(p) for p in d["package"]),
             uv=_package(d["uv"]),
             os_packages=tuple(OsPackage(**p) for p in d["os_package"]),

@@ -1,7 +1,8 @@
 """`gisbox push`: tag the project's image for a registry, push it, report the digest.
 
 Only an image built from the project's current lock is pushed: its
-`io.gisbox.lock-digest` label must be the digest of gisbox.lock.
+`io.gisbox.lock-digest` label must be the digest of gisbox.lock. A lock for several
+platforms pushes each platform's image, then one manifest list that names them all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from gisbox.engines import ContainerEngine
+from gisbox.platforms import platform_tag
 from gisbox.project import Project
 from gisbox.render import LOCK_LABEL
 from gisbox.runtime.errors import EngineError, UsageError
@@ -40,8 +42,29 @@ def target_reference(target: str, default_tag: str) -> str:
 
 
 def push(project: Project, engine: ContainerEngine, target: str) -> Pushed:
-    source = project.spec.reference
+    """Push the image; with several platforms each as `<tag>-<arch>` and then one manifest
+    list (index) `<tag>` of them all, whose digest is returned."""
     destination = target_reference(target, project.spec.image.tag)
+    targets = project.lock.targets
+    if len(targets) == 1:
+        return push_one(project, engine, project.spec.reference, destination)
+    first = targets[0].platform
+    pushed = [
+        push_one(
+            project,
+            engine,
+            project.spec.reference
+            if t.platform == first
+            else platform_tag(project.spec.reference, t.platform),
+            platform_tag(destination, t.platform),
+        )
+        for t in targets
+    ]
+    digest = engine.push_index(destination, [p.by_digest for p in pushed])
+    return Pushed(reference=destination, digest=digest, image_id=pushed[0].image_id)
+
+
+def push_one(project: Project, engine: ContainerEngine, source: str, destination: str) -> Pushed:
     if not engine.exists(source):
         raise EngineError(
             f"{source} does not exist in {engine.name}", hint="run `gisbox build` first"

@@ -9,11 +9,13 @@ through `Contribution`s (gisbox.plugin_api).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import PurePosixPath
 
 from gisbox import __version__, distroless
+from gisbox.platforms import ARCH
 from gisbox.plugin_api import Fragments
 from gisbox.project import Project
 from gisbox.spec import Spec
@@ -52,12 +54,17 @@ class RenderContext:
 
     gisbox_version: str
     lock_digest: str
-    base: str
+    base: str  # what FROM names: the base, or "${GISBOX_BASE}" for several platforms
+    base_arg: str | None  # several platforms, or not amd64: the GISBOX_BASE build argument
     python: str  # "3.11"
     runtime_pins: tuple[str, ...]  # name=version, the python and runtime stages
     builder_pins: tuple[str, ...]  # the builder stage's own
+    # several platforms: each Debian architecture's pins beyond the common ones above
+    runtime_arch_pins: tuple[tuple[str, tuple[str, ...]], ...]
+    builder_arch_pins: tuple[tuple[str, tuple[str, ...]], ...]
     uv_url: str
     uv_sha256: str
+    uv_more: tuple[tuple[str, str], ...]  # other platforms' uv wheels: (url, sha256)
     index_args: tuple[str, ...]
     strip: bool
     bytecode: str  # "imported" | "all" | "none"
@@ -76,6 +83,7 @@ class RenderContext:
     service_port: int | None  # `gisbox serve` behind tini, readiness HEALTHCHECK
     distroless: bool  # image.runtime = "distroless": FROM scratch + the unpacked rootfs
     rootfs_pins: tuple[str, ...]  # name=version, what the distroless root is unpacked from
+    rootfs_arch_pins: tuple[tuple[str, tuple[str, ...]], ...]
     rootfs_partial: tuple[str, ...]  # "package=path": of these packages only these paths
     fragments: Fragments = field(default_factory=Fragments)
 
@@ -94,6 +102,7 @@ class Rendered:
     dockerignore: str
     requirements: str
     plugin_files: dict[str, str]  # written under .gisbox/build/
+    base_arg: bool = False  # the Dockerfile takes its base as the GISBOX_BASE build argument
 
 
 def labels(project: Project) -> dict[str, str]:
@@ -137,23 +146,59 @@ def certifi_bundle(project: Project) -> str | None:
     return f"/opt/venv/lib/python{project.lock.target.python}/site-packages/certifi/cacert.pem"
 
 
+ArchPins = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def split_pins(
+    pins_for: Callable[[str | None], list[str]], arches: list[str]
+) -> tuple[tuple[str, ...], ArchPins]:
+    """(pins every architecture installs, [(arch, its other pins)]): one list for one
+    platform, as before; with several, what differs is installed per architecture."""
+    if len(arches) == 1:
+        return tuple(pins_for(None)), ()
+    per = {arch: pins_for(arch) for arch in arches}
+    common = tuple(p for p in per[arches[0]] if all(p in per[a] for a in arches))
+    extra = tuple(
+        (arch, tuple(p for p in per[arch] if p not in common))
+        for arch in arches
+        if any(p not in common for p in per[arch])
+    )
+    return common, extra
+
+
 def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
     """The Dockerfile's context, and the files plug-ins add to the build context."""
     spec, lock = project.spec, project.lock
     strategy, family = project.strategy, project.family
     family_part = family.contribute(lock, spec, strategy)
     strategy_part = strategy.contribute(lock, spec)
-    wheel = lock.uv_wheel()
+    wheel, *more_uv = lock.uv.wheels
     python = lock.target.python
+    arches = [ARCH[t.platform] for t in lock.targets]
+    runtime_pins, runtime_arch = split_pins(lambda a: lock.os_pins("runtime", a), arches)
+    builder_pins, builder_arch = split_pins(lambda a: lock.os_pins("builder", a), arches)
+    rootfs_pins, rootfs_arch = split_pins(
+        lambda a: list(
+            dict.fromkeys(
+                p.pin for p in lock.rootfs_packages() if a is None or p.arch in (a, "all")
+            )
+        ),
+        arches,
+    )
+    by_arg = len(arches) > 1 or arches != ["amd64"]
     ctx = RenderContext(
         gisbox_version=__version__,
         lock_digest=project.lock_digest,
-        base=spec.image.base,
+        base="${GISBOX_BASE}" if by_arg else spec.image.base,
+        base_arg=spec.image.base if by_arg else None,
         python=python,
-        runtime_pins=tuple(lock.os_pins("runtime")),
-        builder_pins=tuple(lock.os_pins("builder")),
+        runtime_pins=runtime_pins,
+        builder_pins=builder_pins,
+        runtime_arch_pins=runtime_arch,
+        builder_arch_pins=builder_arch,
         uv_url=wheel.url,
         uv_sha256=wheel.sha256,
+        uv_more=tuple((w.url, w.sha256) for w in more_uv),
         index_args=spec.index_args(),
         strip=spec.image.strip,
         bytecode=spec.image.bytecode,
@@ -171,7 +216,8 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
         command=command(spec),
         service_port=spec.service.port if spec.service.enabled else None,
         distroless=spec.image.runtime == "distroless",
-        rootfs_pins=tuple(p.pin for p in lock.rootfs_packages()),
+        rootfs_pins=rootfs_pins,
+        rootfs_arch_pins=rootfs_arch,
         rootfs_partial=tuple(
             f"{name}={path}" for name, paths in distroless.PARTIAL.items() for path in paths
         ),
@@ -200,4 +246,5 @@ def render(project: Project) -> Rendered:
         dockerignore=render_template("dockerignore.j2", ignore),
         requirements=project.lock.requirements_txt(),
         plugin_files=plugin_files,
+        base_arg=ctx.base_arg is not None,
     )

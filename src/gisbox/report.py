@@ -69,3 +69,15 @@ def print_build(report: BuildReport, as_json: bool) -> None:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
         Console().print(build_table(report))
+
+
+def print_builds(reports: list[BuildReport], as_json: bool) -> None:
+    """One report as before; several platforms' as `{"tag": first, "platforms": [...]}`."""
+    if len(reports) == 1:
+        print_build(reports[0], as_json)
+    elif as_json:
+        data = {"tag": reports[0].tag, "platforms": [r.as_dict() for r in reports]}
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        for report in reports:
+            Console().print(build_table(report))

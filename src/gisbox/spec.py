@@ -56,6 +56,9 @@ class ImageSpec(_Frozen):
     python: str = "base"
     strategy: str = "wheels"  # a module of gisbox.strategies
     platform: str = "linux/amd64"
+    # several platforms: one lock with wheels for each, one image per platform, pushed as
+    # one manifest list; the first is the primary (tagged without a suffix)
+    platforms: StrTuple = ()
     os_packages: StrTuple = ()  # extra OS packages for the runtime, e.g. gdal-bin, proj-bin
     strip: bool = True
     bytecode: Literal["imported", "all", "none"] = "imported"
@@ -101,6 +104,21 @@ class ImageSpec(_Frozen):
         if v not in PLATFORMS:
             raise ValueError(f"{v!r} is not supported; use one of {sorted(PLATFORMS)}")
         return v
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for platform in v:
+            if platform not in PLATFORMS:
+                raise ValueError(f"{platform!r} is not supported; use some of {sorted(PLATFORMS)}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"{list(v)} names a platform twice")
+        return v
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The platforms to lock and build: `platforms`, else the single `platform`."""
+        return self.platforms or (self.platform,)
 
 
 class PythonSpec(_Frozen):
@@ -208,8 +226,9 @@ class Spec(_Frozen):
             "packages": sorted(self.python.packages),
             "index_url": self.python.index_url,
             "extra_index_urls": list(self.python.extra_index_urls),
-            # only when set, so locks of specs without it keep their digest
+            # only when set, so locks of specs without them keep their digest
             **({"runtime": self.image.runtime} if self.image.runtime != "slim" else {}),
+            **({"platforms": list(self.image.targets)} if self.image.platforms else {}),
         }
 
     def os_packages(self) -> tuple[str, ...]:

@@ -30,14 +30,21 @@ class Verified:
     image_id: str
 
 
-def in_image(engine: ContainerEngine, image: str, uid: int, *args: str) -> Completed:
-    """Run the in-image `gisbox` as the image's non-root user."""
-    return engine.run(image, [IN_IMAGE_GISBOX, *args], user=f"{uid}:{uid}", timeout=300)
+def in_image(
+    engine: ContainerEngine, image: str, uid: int, *args: str, platform: str | None = None
+) -> Completed:
+    """Run the in-image `gisbox` as the image's non-root user (another platform's image
+    under emulation: slower, hence the longer timeout)."""
+    return engine.run(
+        image, [IN_IMAGE_GISBOX, *args], user=f"{uid}:{uid}", platform=platform, timeout=1200
+    )
 
 
-def healthcheck(engine: ContainerEngine, image: str, uid: int, reference: str) -> HealthReport:
+def healthcheck(
+    engine: ContainerEngine, image: str, uid: int, reference: str, platform: str | None = None
+) -> HealthReport:
     """`gisbox healthcheck --json` in the image; VerifyError with its reason when unhealthy."""
-    res = in_image(engine, image, uid, "healthcheck", "--json")
+    res = in_image(engine, image, uid, "healthcheck", "--json", platform=platform)
     try:
         payload = cast(HealthReport, json.loads(res.stdout.strip().splitlines()[-1]))
     except (json.JSONDecodeError, IndexError):
@@ -59,13 +66,14 @@ def fingerprint(
     reference: str,
     dest: Path,
     workloads: bool = False,
+    platform: str | None = None,
 ) -> Verified:
     """Run the full suite in the image, write the fingerprint to `dest`, label its digest.
 
     The fingerprint is kept and labelled even when it holds errors (it says what is
     wrong); the VerifyError that follows names them."""
     extra = ["--workloads"] if workloads else []
-    res = in_image(engine, image, uid, "check", *extra, "--json", "-")
+    res = in_image(engine, image, uid, "check", *extra, "--json", "-", platform=platform)
     try:
         fp = cast(Fingerprint, json.loads(res.stdout))
     except json.JSONDecodeError:
@@ -80,6 +88,7 @@ def fingerprint(
         reference,
         {FINGERPRINT_LABEL: digest},
         {"GISBOX_FINGERPRINT_DIGEST": digest},  # for `gisbox serve`'s /v1/info
+        platform=platform,
     )
     errors = [f for f in fp["findings"] if f["severity"] == "error"]
     if errors:

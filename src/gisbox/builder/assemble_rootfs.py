@@ -3,7 +3,8 @@
     python3 assemble_rootfs.py MANIFEST DEBS ROOT --user NAME --uid UID
         [--exclude GLOB ...] [--partial PKG=PATH ...] [--stdlib-zip ARCHIVE SCRIPT]
 
-MANIFEST lines are `name version arch sha256` (from gisbox.lock); DEBS holds the files
+MANIFEST lines are `name version arch sha256` (from gisbox.lock; those of this machine's
+Debian architecture and `all` are used); DEBS holds the files
 `apt-get download` fetched. Each .deb's sha256 must be the lock's, then it is unpacked
 with `dpkg-deb -x` (maintainer scripts never run; of a `--partial` package only the
 paths given) and its control fields are kept as
@@ -92,13 +93,18 @@ def extract(deb: str, root: str, keep: list[str]) -> None:
 def unpack(manifest: str, debs: str, root: str, partial: dict[str, list[str]]) -> int:
     status = os.path.join(root, "var/lib/dpkg/status.d")
     os.makedirs(status, exist_ok=True)
+    arch = subprocess.run(
+        ["dpkg", "--print-architecture"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     count = 0
     with open(manifest, encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
                 continue
-            name, version, arch, want = line.split()
-            path = deb_file(debs, name, version, arch)
+            name, version, deb_arch, want = line.split()
+            if deb_arch not in (arch, "all"):  # another platform's (a multi-platform lock)
+                continue
+            path = deb_file(debs, name, version, deb_arch)
             if not os.path.isfile(path):
                 raise SystemExit(f"assemble_rootfs: {name}={version}: {path} was not downloaded")
             got = sha256(path)

@@ -1,14 +1,16 @@
 """Builder-stage helper: fetch the locked uv wheel, verify its sha256, extract `uv`.
 
 Runs in the image's builder stage with only the standard library:
-`python3 bootstrap_uv.py URL SHA256 DEST_DIR CACHE_DIR`. HTTPS trust comes
-from SSL_CERT_FILE (the CA bundle passed as a BuildKit secret).
+`python3 bootstrap_uv.py URL SHA256 DEST_DIR CACHE_DIR [URL SHA256 ...]`; with several
+wheels (a lock for several platforms) the one built for this machine is taken. HTTPS
+trust comes from SSL_CERT_FILE (the CA bundle passed as a BuildKit secret).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 import sys
 import urllib.request
@@ -31,8 +33,20 @@ def fetch(url: str, sha256: str, cache: str) -> str:
     return path
 
 
+def for_this_machine(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """The (url, sha256) whose wheel is built for this machine (x86_64, aarch64)."""
+    if len(pairs) == 1:
+        return pairs[0]
+    machine = platform.machine()
+    for url, sha256 in pairs:
+        if f"_{machine}." in url.rsplit("/", 1)[-1]:
+            return url, sha256
+    raise SystemExit(f"bootstrap_uv: no locked uv wheel for {machine}")
+
+
 def main(argv: list[str]) -> int:
-    url, sha256, dest, cache = argv
+    url, sha256, dest, cache, *more = argv
+    url, sha256 = for_this_machine([(url, sha256), *zip(more[::2], more[1::2], strict=True)])
     wheel = fetch(url, sha256, cache)
     with zipfile.ZipFile(wheel) as zf:
         member = next(n for n in zf.namelist() if n.endswith(".data/scripts/uv"))

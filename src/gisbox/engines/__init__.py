@@ -34,6 +34,7 @@ class BuildRequest:
     platform: str
     secrets: tuple[tuple[str, Path], ...] = ()  # (id, file) for RUN --mount=type=secret
     no_cache: bool = False
+    build_args: tuple[tuple[str, str], ...] = ()  # --build-arg NAME=VALUE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +48,7 @@ class ImageInfo:
     user: str = ""
     env: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] = ()
+    architecture: str = ""  # "amd64", "arm64"
 
     @classmethod
     def from_inspect(cls, data: Mapping[str, Any]) -> ImageInfo:
@@ -63,6 +65,7 @@ class ImageInfo:
             user=str(config.get("User") or ""),
             env=tuple(config.get("Env") or ()),
             healthcheck=tuple(health.get("Test") or ()),
+            architecture=str(data.get("Architecture") or ""),
         )
 
 
@@ -105,8 +108,9 @@ class ContainerEngine(ABC):
     def exists(self, ref: str) -> bool: ...
 
     @abstractmethod
-    def pull(self, ref: str) -> str | None:
-        """Pull `ref`; None when it worked, else the engine's last line of error."""
+    def pull(self, ref: str, platform: str | None = None) -> str | None:
+        """Pull `ref` (for `platform`); None when it worked, else the engine's last line
+        of error."""
 
     @abstractmethod
     def inspect(self, ref: str) -> ImageInfo: ...
@@ -119,12 +123,25 @@ class ContainerEngine(ABC):
         """Push `ref`; the digest of what the registry now holds ("sha256:…")."""
 
     @abstractmethod
-    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
-        """A single-layer image from a root filesystem tar stream; its id."""
+    def push_index(self, target: str, images: Sequence[str]) -> str:
+        """Push one manifest list (index) `target` of the already pushed `images` (one per
+        platform); its digest."""
+
+    @abstractmethod
+    def import_rootfs(
+        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
+    ) -> str:
+        """A single-layer image from a root filesystem tar stream, for `platform` (the
+        host's when None); its id."""
 
     @abstractmethod
     def relabel(
-        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+        self,
+        image: str,
+        tag: str,
+        labels: Mapping[str, str],
+        env: Mapping[str, str],
+        platform: str | None = None,
     ) -> str:
         """Tag `image` as `tag` with extra labels and environment (a configuration
         change: no new layer); the new id."""

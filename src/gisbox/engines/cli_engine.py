@@ -6,12 +6,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from gisbox.engines import BuildRequest, BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.platforms import host_platform
 from gisbox.runtime.errors import EngineError
 
 
@@ -118,11 +121,18 @@ class CliEngine(ContainerEngine):
             argv += ["--secret", f"id={sid},src={src}"]
         if request.no_cache:
             argv.append("--no-cache")
+        for name, value in request.build_args:
+            argv += ["--build-arg", f"{name}={value}"]
         argv.append(str(request.context))
         return self.stream(argv, on_line)
 
     def relabel(
-        self, image: str, tag: str, labels: Mapping[str, str], env: Mapping[str, str]
+        self,
+        image: str,
+        tag: str,
+        labels: Mapping[str, str],
+        env: Mapping[str, str],
+        platform: str | None = None,
     ) -> str:
         """`FROM image` plus LABEL and ENV lines, read from stdin: no context, no layer.
         (BuildKit resolves no bare image ids: `image` is a tag.)"""
@@ -131,8 +141,9 @@ class CliEngine(ContainerEngine):
             + [f"LABEL {json.dumps(k)}={json.dumps(v)}" for k, v in sorted(labels.items())]
             + [f"ENV {k}={json.dumps(v)}" for k, v in sorted(env.items())]
         )
+        on = ["--platform", platform] if platform else []
         res = run_process(
-            [self.path, *self.build_command(), "-q", "-t", tag, "-"],
+            [self.path, *self.build_command(), *on, "-q", "-t", tag, "-"],
             env=self.env(),
             timeout=300,
             input="\n".join(lines) + "\n",
@@ -163,8 +174,9 @@ class CliEngine(ContainerEngine):
     def exists(self, ref: str) -> bool:
         return self.command("image", "inspect", ref, check=False).returncode == 0
 
-    def pull(self, ref: str) -> str | None:
-        res = self.command("pull", "--quiet", ref, timeout=300, check=False)
+    def pull(self, ref: str, platform: str | None = None) -> str | None:
+        on = ["--platform", platform] if platform else []
+        res = self.command("pull", "--quiet", *on, ref, timeout=300, check=False)
         return None if res.returncode == 0 else last_line(res.stderr or res.stdout)
 
     def inspect(self, ref: str) -> ImageInfo:
@@ -176,7 +188,29 @@ class CliEngine(ContainerEngine):
     def tag(self, source: str, target: str) -> None:
         self.command("tag", source, target)
 
-    def import_rootfs(self, tar: IO[bytes], ref: str, *, cmd: Sequence[str]) -> str:
+    def import_rootfs(
+        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
+    ) -> str:
+        if platform is not None and platform != host_platform():
+            # `import` records the host's architecture: build FROM scratch for the platform
+            with tempfile.TemporaryDirectory(prefix="gisbox-rootfs-") as tmp:
+                context = Path(tmp)
+                with open(context / "rootfs.tar", "wb") as out:
+                    shutil.copyfileobj(tar, out)
+                dockerfile = context / "Dockerfile"
+                dockerfile.write_text(
+                    f"FROM scratch\nADD rootfs.tar /\nCMD {json.dumps(list(cmd))}\n"
+                )
+                request = BuildRequest(
+                    context=context, dockerfile=dockerfile, tag=ref, platform=platform
+                )
+                result = self.build(request, lambda _line: None)
+                if result.returncode != 0:
+                    raise EngineError(
+                        f"{self.name} build of {ref} for {platform} failed: "
+                        + "\n".join(result.lines[-10:])
+                    )
+            return self.inspect(ref).id
         change = f"CMD {json.dumps(list(cmd))}"
         res = subprocess.run(
             [self.path, "import", "--change", change, "-", ref],

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gisbox.engines import ContainerEngine
-from gisbox.engines.cli_engine import CliEngine, last_line, run_process
+from gisbox.engines.cli_engine import CliEngine, is_loopback_registry, last_line, run_process
 from gisbox.runtime.errors import EngineError
 
 INSTALL_HINT = (
@@ -46,6 +46,31 @@ class DockerEngine(CliEngine):
         m = _DIGEST.search(res.stdout)
         if not m:
             raise EngineError(f"pushed {ref} but Docker reported no digest: {res.stdout[-300:]}")
+        return m.group(1)
+
+    def push_index(self, target: str, images: Sequence[str]) -> str:
+        """`docker manifest create` + `push` (experimental before Docker 24, so enabled
+        for these two calls); --insecure only for a loopback registry."""
+        insecure = ["--insecure"] if is_loopback_registry(target) else []
+        env = {**self.env(), "DOCKER_CLI_EXPERIMENTAL": "enabled"}
+        run_process([self.path, "manifest", "rm", target], env=env)  # a stale local list
+        steps = (
+            ["manifest", "create", *insecure, target, *images],
+            ["manifest", "push", "--purge", *insecure, target],
+        )
+        res = None
+        for argv in steps:
+            res = run_process([self.path, *argv], env=env, timeout=600)
+            if res.returncode != 0:
+                raise EngineError(
+                    f"`docker {' '.join(argv[:2])}` for {target} failed: "
+                    f"{(res.stderr or res.stdout).strip()[-600:]}",
+                    hint="check the registry address, `docker login`, or TLS settings",
+                )
+        assert res is not None
+        m = _DIGEST.search(res.stdout) or re.search(r"(sha256:[0-9a-f]{64})", res.stdout)
+        if not m:
+            raise EngineError(f"pushed {target} but Docker reported no digest: {res.stdout}")
         return m.group(1)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import resource
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from gisbox.engines import ContainerEngine
@@ -73,6 +74,29 @@ class Podman(CliEngine):
             digest = digest_file.read_text().strip() if digest_file.is_file() else ""
         if not digest.startswith("sha256:"):
             raise EngineError(f"pushed {ref} but Podman reported no digest")
+        return digest
+
+    def push_index(self, target: str, images: Sequence[str]) -> str:
+        tls = ["--tls-verify=false"] if is_loopback_registry(target) else []
+        self.command("manifest", "rm", target, check=False)
+        self.command("manifest", "create", target)
+        for image in images:
+            self.command("manifest", "add", *tls, target, f"docker://{image}", timeout=600)
+        with tempfile.TemporaryDirectory(prefix="gisbox-push-") as tmp:
+            digest_file = Path(tmp) / "digest"
+            res = self.command(
+                "manifest", "push", "--all", *tls, "--digestfile", str(digest_file),
+                target, f"docker://{target}", timeout=3600, check=False,
+            )  # fmt: skip
+            if res.returncode != 0:
+                raise EngineError(
+                    f"pushing the manifest list {target} failed: "
+                    f"{(res.stderr or res.stdout).strip()[-600:]}",
+                    hint="check the registry address, `podman login`, or TLS settings",
+                )
+            digest = digest_file.read_text().strip() if digest_file.is_file() else ""
+        if not digest.startswith("sha256:"):
+            raise EngineError(f"pushed {target} but Podman reported no digest")
         return digest
 
     def save(self, ref: str, dest: Path) -> None:
