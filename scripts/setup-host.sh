@@ -3,6 +3,7 @@
 #   - a Docker engine (Debian's docker.io) running, and a client that builds with BuildKit;
 #   - Podman (Debian's 4.3) with runc, the second engine gisbox drives;
 #   - debootstrap, for `gisbox base` when no registry is reachable;
+#   - qemu-user-static + binfmt-support: arm64 images built and checked under emulation;
 #   - .venv with gisbox and its development tools.
 # Safe to run again: it installs and starts only what is missing.
 set -euo pipefail
@@ -43,6 +44,20 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
   apt_install podman runc uidmap slirp4netns fuse-overlayfs
 fi
 command -v debootstrap >/dev/null || { log "installing debootstrap"; apt_install debootstrap; }
+# arm64 emulation (image.platforms): Debian's qemu-user-static registers qemu-aarch64 with
+# binfmt_misc, fix-binary (F) flag included, so it runs inside containers and builds too
+if [ ! -x /usr/bin/qemu-aarch64-static ] || ! command -v update-binfmts >/dev/null; then
+  log "installing qemu-user-static and binfmt-support (arm64 emulation)"
+  apt_install qemu-user-static binfmt-support
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || update-binfmts --import qemu-aarch64
+fi
+grep -q enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 \
+  || { log "qemu-aarch64 is not registered with binfmt_misc: arm64 builds cannot run"; exit 1; }
 # Debian's registry, for the push tests (started by the tests on 127.0.0.1, never as a service)
 command -v docker-registry >/dev/null || { log "installing docker-registry"; apt_install docker-registry; }
 

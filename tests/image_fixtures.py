@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import pytest
 
 from gisbox.cacert import find_ca_bundle
-from gisbox.debootstrap_base import make_base
+from gisbox.debootstrap_base import ensure_base, make_base
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
 from gisbox.runtime.errors import EngineError
@@ -128,9 +128,12 @@ class ProjectImages:
             root = self.workdir / name
             root.mkdir()
             project = copy_project(name, root / "project")
-            base = tomllib.loads((project / "gisbox.toml").read_text())["image"]["base"]
-            if not self.engine.exists(base) and self.engine.pull(base) is not None:
-                make_base(self.engine, base)  # e.g. debian:trixie-slim, made once
+            image = tomllib.loads((project / "gisbox.toml").read_text())["image"]
+            for platform in image.get("platforms") or [image.get("platform", "linux/amd64")]:
+                try:  # present, or pulled
+                    ensure_base(self.engine, image["base"], platform)
+                except EngineError:  # e.g. debian:trixie-slim, made once
+                    make_base(self.engine, image["base"], platform=platform)
             bundle, marker = marked_ca_bundle(root)
             extra = PROJECTS / name / "build-args"  # e.g. --workloads
             args = extra.read_text().split() if extra.is_file() else []

@@ -43,6 +43,8 @@ def build_table(report: BuildReport) -> Table:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("image id", report.image_id)
+    if report.platform:
+        table.add_row("platform", report.platform)
     table.add_row("size (uncompressed)", human_size(report.size_bytes))
     table.add_row("layers", str(report.layers))
     table.add_row("build time", f"{report.build_seconds:.1f} s")
