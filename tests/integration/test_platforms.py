@@ -5,6 +5,7 @@ that gives each platform's image back by digest."""
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 
@@ -45,7 +46,19 @@ def test_push_makes_one_manifest_list_that_gives_each_platform_back(
     )
     assert res.returncode == 0, res.stderr
     pushed = json.loads(res.stdout)
+    digest = pushed["by_digest"].split("@")[1]
+    request = urllib.request.Request(
+        f"http://{registry}/v2/gisbox/multiarch/manifests/{digest}",
+        headers={"Accept": "application/vnd.docker.distribution.manifest.list.v2+json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        index = json.loads(resp.read())
+    assert {(m["platform"]["os"], m["platform"]["architecture"]) for m in index["manifests"]} == {
+        ("linux", "amd64"), ("linux", "arm64")
+    }  # fmt: skip
     engine = multiarch.engine
     for platform, arch in (("linux/arm64", "arm64"), ("linux/amd64", "amd64")):
         assert engine.pull(pushed["by_digest"], platform) is None
         assert engine.inspect(pushed["by_digest"]).architecture == arch
+        # Docker 20.10 keeps one image per repo@digest: drop the reference before the next
+        engine.command("rmi", pushed["by_digest"], check=False)
