@@ -140,8 +140,9 @@ def resolve_lock(
             )
         pinned = [f"{p.name}=={p.version}" for p in packages]
         progress(f"resolving the same versions for {other.python_platform}")
+        other_index = index_for(other, spec)
         try:
-            resolved = index_for(other, spec).compile([*plan.requirements, *pinned])
+            resolved = other_index.compile([*plan.requirements, *pinned])
         except LockError as exc:
             raise LockError(
                 f"{platform}: the versions locked for {first} have no wheel for "
@@ -150,7 +151,7 @@ def resolve_lock(
                 "wheels, or drop the platform",
             ) from None
         packages = merge_wheels(packages, resolved, platform, {s.name for s in sources})
-        uv = merge_wheels([uv], [index_for(other, spec).uv_pin()], platform, set())[0]
+        uv = merge_wheels([uv], [other_index.uv_pin()], platform, set())[0]
         os_packages += [p for p in other_facts.packages if p not in os_packages]
         rootfs += [pin for pin in other_facts.rootfs if pin not in rootfs]
         more_targets.append(other)

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from gisbox.runtime.errors import SpecError
@@ -114,6 +115,16 @@ class ImageSpec(_Frozen):
         if len(set(v)) != len(v):
             raise ValueError(f"{list(v)} names a platform twice")
         return v
+
+    @model_validator(mode="after")
+    def _platform_among_platforms(self) -> ImageSpec:
+        explicit = "platform" in self.model_fields_set
+        if self.platforms and explicit and self.platform not in self.platforms:
+            raise ValueError(
+                f"platform {self.platform!r} is not one of platforms {list(self.platforms)}"
+                "; set one of the two"
+            )
+        return self
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -130,6 +130,10 @@ def test_platforms_are_validated() -> None:
     for bad in (["linux/amd64", "linux/amd64"], ["linux/s390x"]):
         with pytest.raises(SpecError, match=r"image\.platforms"):
             parse_spec({"image": {"platforms": bad}}, "gisbox.toml")
+    with pytest.raises(SpecError, match="platform 'linux/arm64' is not one of platforms"):
+        parse_spec({"image": {"platform": "linux/arm64", "platforms": ["linux/amd64"]}}, "x")
+    spec = parse_spec({"image": {"platforms": ["linux/arm64", "linux/amd64"]}}, "gisbox.toml")
+    assert spec.image.targets == ("linux/arm64", "linux/amd64")
 
 
 @pytest.fixture
