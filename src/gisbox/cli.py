@@ -198,6 +198,51 @@ def push(project: Path, engine: str | None, target: str, as_json: bool) -> None:
 @cli.command()
 @project_option
 @engine_option
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the manifests (one YAML file per kind).",
+)
+@click.option(
+    "--image",
+    default=None,
+    metavar="REPO@sha256:…",
+    help="The image by digest (default: the built image's digest from `gisbox push`).",
+)
+@click.option("--replicas", default=2, show_default=True, help="Service replicas.")
+@click.option("--workers", default=2, show_default=True, help="Dask workers.")
+def k8s(
+    project: Path, engine: str | None, out: Path, image: str | None, replicas: int, workers: int
+) -> None:
+    """Kubernetes manifests for the image: a Deployment (service) or a DaskCluster + Job."""
+    from gisbox.k8s import KUBERNETES_VERSION, manifests, write_manifests
+    from gisbox.spec import load_spec
+
+    spec = load_spec(project / "gisbox.toml")
+    if image is None:
+        from gisbox.engines import select_engine
+        from gisbox.runtime.errors import UsageError
+
+        chosen = select_engine(engine)
+        digests = (
+            chosen.inspect(spec.reference).repo_digests if chosen.exists(spec.reference) else ()
+        )
+        if not digests:
+            raise UsageError(
+                f"{spec.reference} has no registry digest: manifests reference images by digest",
+                hint="run `gisbox push --to REGISTRY/REPO` first, or pass --image REPO@sha256:…",
+            )
+        image = digests[0]
+    paths = write_manifests(out, manifests(spec, image, replicas=replicas, workers=workers))
+    for path in paths:
+        click.echo(f"wrote {path}")
+    click.echo(f"for Kubernetes {KUBERNETES_VERSION}; image {image}")
+
+
+@cli.command()
+@project_option
+@engine_option
 @click.option("--mirror", default=None, help="Debian mirror (default: deb.debian.org).")
 @click.option("--tag", default=None, help="Tag to create (default: the spec's image.base).")
 @click.option(

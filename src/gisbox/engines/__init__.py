@@ -49,6 +49,7 @@ class ImageInfo:
     env: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] = ()
     architecture: str = ""  # "amd64", "arm64"
+    repo_digests: tuple[str, ...] = ()  # "registry/repo@sha256:…", once pushed or pulled
 
     @classmethod
     def from_inspect(cls, data: Mapping[str, Any]) -> ImageInfo:
@@ -66,6 +67,7 @@ class ImageInfo:
             env=tuple(config.get("Env") or ()),
             healthcheck=tuple(health.get("Test") or ()),
             architecture=str(data.get("Architecture") or ""),
+            repo_digests=tuple(data.get("RepoDigests") or ()),
         )
 
 
