@@ -217,9 +217,10 @@ def k8s(
 ) -> None:
     """Kubernetes manifests for the image: a Deployment (service) or a DaskCluster + Job."""
     from gisbox.k8s import KUBERNETES_VERSION, manifests, write_manifests
-    from gisbox.spec import load_spec
+    from gisbox.project import Project
 
-    spec = load_spec(project / "gisbox.toml")
+    loaded = Project.load(project)
+    spec = loaded.spec
     if image is None:
         from gisbox.engines import select_engine
         from gisbox.runtime.errors import UsageError
@@ -234,7 +235,9 @@ def k8s(
                 hint="run `gisbox push --to REGISTRY/REPO` first, or pass --image REPO@sha256:…",
             )
         image = digests[0]
-    paths = write_manifests(out, manifests(spec, image, replicas=replicas, workers=workers))
+    locked = frozenset(loaded.lock.versions())
+    docs = manifests(spec, image, locked=locked, replicas=replicas, workers=workers)
+    paths = write_manifests(out, docs)
     for path in paths:
         click.echo(f"wrote {path}")
     click.echo(f"for Kubernetes {KUBERNETES_VERSION}; image {image}")

@@ -226,14 +226,24 @@ def manifests(
     spec: Spec,
     image: str,
     *,
+    locked: frozenset[str] | None = None,
     replicas: int = 2,
     workers: int = 2,
     resources: Resources | None = None,
     job_args: tuple[str, ...] = ("moran",),
 ) -> list[Manifest]:
+    """The manifests for the image; `locked`: the lock's package names (a DaskCluster needs
+    `distributed` in the image for `dask scheduler` and `dask worker`)."""
     resources = resources or Resources()
     if spec.service.enabled:
         return service_manifests(spec, check_image(image), replicas, resources)
+    if locked is not None and "distributed" not in locked:
+        raise UsageError(
+            "a DaskCluster runs `dask scheduler` and `dask worker` from the image, and the "
+            "lock has no `distributed`",
+            hint='add "distributed" to [python] packages (the analysis profile has it) and '
+            "run `gisbox lock` and `gisbox build`",
+        )
     return dask_manifests(spec, check_image(image), workers, resources, list(job_args))
 
 

@@ -3,6 +3,7 @@ Dask operator's CRD, and every pod within the "restricted" Pod Security Standard
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,8 @@ from gisbox.cli import cli
 from gisbox.k8s import KUBERNETES_VERSION, Manifest, manifests, write_manifests
 from gisbox.runtime.errors import UsageError
 from gisbox.spec import Spec, parse_spec
+
+from ..conftest import PROJECTS
 
 IMAGE = "registry.example/gisbox/app@sha256:" + "a" * 64
 CRDS = "operator/deployment/helm/dask-kubernetes-operator/crds"
@@ -110,12 +113,15 @@ def test_an_image_not_by_digest_is_refused() -> None:
         manifests(spec_of(True), "gisbox/app:latest")
 
 
+def test_a_dask_cluster_needs_distributed_in_the_lock() -> None:
+    with pytest.raises(UsageError, match="the lock has no `distributed`"):
+        manifests(spec_of(False), IMAGE, locked=frozenset({"geopandas", "dask"}))
+    assert manifests(spec_of(False), IMAGE, locked=frozenset({"distributed"}))
+
+
 def test_the_command_writes_one_yaml_file_per_kind(tmp_path: Path) -> None:
     project = tmp_path / "p"
-    project.mkdir()
-    (project / "gisbox.toml").write_text(
-        '[image]\nname = "gisbox/app"\n[service]\nenabled = true\n'
-    )
+    shutil.copytree(PROJECTS / "service", project)
     out = tmp_path / "k8s"
     res = CliRunner().invoke(cli, ["k8s", "-C", str(project), "--out", str(out), "--image", IMAGE])
     assert res.exit_code == 0, res.output
@@ -124,3 +130,8 @@ def test_the_command_writes_one_yaml_file_per_kind(tmp_path: Path) -> None:
     for path in out.iterdir():
         validate(yaml.safe_load(path.read_text()))
     assert write_manifests(out, []) == []
+    analysis, out = tmp_path / "a", tmp_path / "k8s-analysis"
+    shutil.copytree(PROJECTS / "analysis", analysis)  # its lock has distributed
+    res = CliRunner().invoke(cli, ["k8s", "-C", str(analysis), "--out", str(out), "--image", IMAGE])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["daskcluster.yaml", "job.yaml"]
