@@ -212,8 +212,22 @@ def push(project: Path, engine: str | None, target: str, as_json: bool) -> None:
 )
 @click.option("--replicas", default=2, show_default=True, help="Service replicas.")
 @click.option("--workers", default=2, show_default=True, help="Dask workers.")
+@click.option(
+    "--run",
+    "run_args",
+    default=None,
+    metavar="'WORKLOAD ARGS'",
+    help="The Job's `gisbox run` arguments, e.g. 'moran /data/parcels.gpkg --column price' "
+    "(default: the Job runs `gisbox check --workloads`).",
+)
 def k8s(
-    project: Path, engine: str | None, out: Path, image: str | None, replicas: int, workers: int
+    project: Path,
+    engine: str | None,
+    out: Path,
+    image: str | None,
+    replicas: int,
+    workers: int,
+    run_args: str | None,
 ) -> None:
     """Kubernetes manifests for the image: a Deployment (service) or a DaskCluster + Job."""
     from gisbox.k8s import KUBERNETES_VERSION, manifests, write_manifests
@@ -236,7 +250,10 @@ def k8s(
             )
         image = digests[0]
     locked = frozenset(loaded.lock.versions())
-    docs = manifests(spec, image, locked=locked, replicas=replicas, workers=workers)
+    import shlex
+
+    job = ("run", *shlex.split(run_args)) if run_args else ("check", "--workloads")
+    docs = manifests(spec, image, locked=locked, replicas=replicas, workers=workers, job=job)
     paths = write_manifests(out, docs)
     for path in paths:
         click.echo(f"wrote {path}")

@@ -3,7 +3,8 @@
 A service image (`[service] enabled`) gets a Deployment with startup, liveness and
 readiness probes on `/healthz` and `/readyz`, a Service and a PodDisruptionBudget; any
 other image gets a `DaskCluster` (kubernetes.dask.org/v1, the dask-kubernetes operator)
-whose scheduler and workers run the same image, and a Job for `gisbox run`. Every pod
+whose scheduler and workers run the same image, and a Job: `gisbox run …` with the
+arguments given, else `gisbox check --workloads` (the image verified where it runs). Every pod
 meets the "restricted" Pod Security Standard (non-root with the image's uid, no privilege
 escalation, every capability dropped, the RuntimeDefault seccomp profile) and runs with a
 read-only root filesystem: emptyDirs hold /tmp and HOME, and PROJ's user-writable
@@ -163,7 +164,7 @@ def service_manifests(
 
 
 def dask_manifests(
-    spec: Spec, image: str, workers: int, resources: Resources, job_args: list[str]
+    spec: Spec, image: str, workers: int, resources: Resources, job_command: list[str]
 ) -> list[Manifest]:
     name = name_of(spec)
     scheduler = container(spec, "scheduler", image, ["dask", "scheduler"], resources)
@@ -209,7 +210,7 @@ def dask_manifests(
             },
         },
     }
-    run = container(spec, "run", image, ["/usr/local/bin/gisbox", "run", *job_args], resources)
+    run = container(spec, "run", image, ["/usr/local/bin/gisbox", *job_command], resources)
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -230,7 +231,7 @@ def manifests(
     replicas: int = 2,
     workers: int = 2,
     resources: Resources | None = None,
-    job_args: tuple[str, ...] = ("moran",),
+    job: tuple[str, ...] = ("check", "--workloads"),
 ) -> list[Manifest]:
     """The manifests for the image; `locked`: the lock's package names (a DaskCluster needs
     `distributed` in the image for `dask scheduler` and `dask worker`)."""
@@ -244,7 +245,7 @@ def manifests(
             hint='add "distributed" to [python] packages (the analysis profile has it) and '
             "run `gisbox lock` and `gisbox build`",
         )
-    return dask_manifests(spec, check_image(image), workers, resources, list(job_args))
+    return dask_manifests(spec, check_image(image), workers, resources, list(job))
 
 
 def write_manifests(out: Path, docs: list[Manifest]) -> list[Path]:

@@ -132,6 +132,15 @@ def test_the_command_writes_one_yaml_file_per_kind(tmp_path: Path) -> None:
     assert write_manifests(out, []) == []
     analysis, out = tmp_path / "a", tmp_path / "k8s-analysis"
     shutil.copytree(PROJECTS / "analysis", analysis)  # its lock has distributed
-    res = CliRunner().invoke(cli, ["k8s", "-C", str(analysis), "--out", str(out), "--image", IMAGE])
+    run = ["--run", "moran /data/parcels.gpkg --column price"]
+    res = CliRunner().invoke(
+        cli, ["k8s", "-C", str(analysis), "--out", str(out), "--image", IMAGE, *run]
+    )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["daskcluster.yaml", "job.yaml"]
+    job = yaml.safe_load((out / "job.yaml").read_text())
+    (c,) = job["spec"]["template"]["spec"]["containers"]
+    assert c["args"] == ["/usr/local/bin/gisbox", "run", "moran", "/data/parcels.gpkg",
+                         "--column", "price"]  # fmt: skip
+    default_job = manifests(spec_of(False), IMAGE)[1]["spec"]["template"]["spec"]
+    assert default_job["containers"][0]["args"][1:] == ["check", "--workloads"]
