@@ -21,7 +21,7 @@ from gisbox.cacert import find_ca_bundle
 from gisbox.debootstrap_base import ensure_base
 from gisbox.engines import BuildRequest, ContainerEngine
 from gisbox.lockfile import LOCK_FILE
-from gisbox.platforms import ARCH, platform_tag
+from gisbox.platforms import ARCH
 from gisbox.project import Project
 from gisbox.render import render
 from gisbox.runtime.errors import BuildError
@@ -131,7 +131,7 @@ def build_image(
     spec, paths = project.spec, project.paths
     first = project.lock.target.platform
     platform = platform or first
-    reference = spec.reference if platform == first else platform_tag(spec.reference, platform)
+    reference = project.reference_for(platform)
     secrets, ca_said = build_secrets(ca_cert, netrc)
     on_step(f"checking the base image {spec.image.base} for {platform}")
     local_base = ensure_base(engine, spec.image.base, platform)

@@ -71,7 +71,9 @@ if [ -n "$extra" ]; then
   (cd /tmp/gisbox-debs && apt-get download -qq $extra >/dev/null 2>&1)
   for deb in /tmp/gisbox-debs/*.deb; do
     scripts=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t | sed -n 's#^\./##p' \
-      | grep -xE 'preinst|postinst|config' | tr '\n' ' ')
+      | grep -xE '"""
+    + "|".join(INSTALL_SCRIPTS)
+    + r"""' | tr '\n' ' ')
     if [ -n "$scripts" ]; then echo "scripts $(dpkg-deb -f "$deb" Package) $scripts"; fi
   done
 fi"""

@@ -113,6 +113,11 @@ class Lock:
             by_pin.setdefault(p.pin, []).append(p)
         return [p for pin in self.rootfs for p in by_pin[pin]]
 
+    def rootfs_pins(self, arch: str | None = None) -> list[str]:
+        """The distroless root's pins (for one Debian architecture, or all), each once."""
+        pins = (p.pin for p in self.rootfs_packages() if arch is None or p.arch in (arch, "all"))
+        return list(dict.fromkeys(pins))
+
     def requirements_txt(self) -> str:
         """pip/uv requirements with every hash, for `--require-hashes` installs."""
         return requirements_txt(self.packages)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gisbox.lockfile import LOCK_FILE, Lock, check_fresh, file_digest, read_lock
+from gisbox.platforms import platform_tag
 from gisbox.plugin_api import Family, Strategy
 from gisbox.plugins import family_for, strategy_named
 from gisbox.runtime.errors import LockError
@@ -83,6 +84,13 @@ class Project:
             update={"runtime": runtime, "tag": f"{self.spec.image.tag}-{runtime}"}
         )
         return replace(self, spec=self.spec.model_copy(update={"image": image}))
+
+    def reference_for(self, platform: str) -> str:
+        """The local tag of `platform`'s image: the spec's for the lock's first platform,
+        `<tag>-<arch>` for the others."""
+        if platform == self.lock.target.platform:
+            return self.spec.reference
+        return platform_tag(self.spec.reference, platform)
 
     @property
     def strategy(self) -> Strategy:

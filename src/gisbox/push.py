@@ -48,14 +48,11 @@ def push(project: Project, engine: ContainerEngine, target: str) -> Pushed:
     targets = project.lock.targets
     if len(targets) == 1:
         return push_one(project, engine, project.spec.reference, destination)
-    first = targets[0].platform
     pushed = [
         push_one(
             project,
             engine,
-            project.spec.reference
-            if t.platform == first
-            else platform_tag(project.spec.reference, t.platform),
+            project.reference_for(t.platform),
             platform_tag(destination, t.platform),
         )
         for t in targets

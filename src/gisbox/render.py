@@ -177,14 +177,7 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
     arches = [ARCH[t.platform] for t in lock.targets]
     runtime_pins, runtime_arch = split_pins(lambda a: lock.os_pins("runtime", a), arches)
     builder_pins, builder_arch = split_pins(lambda a: lock.os_pins("builder", a), arches)
-    rootfs_pins, rootfs_arch = split_pins(
-        lambda a: list(
-            dict.fromkeys(
-                p.pin for p in lock.rootfs_packages() if a is None or p.arch in (a, "all")
-            )
-        ),
-        arches,
-    )
+    rootfs_pins, rootfs_arch = split_pins(lock.rootfs_pins, arches)
     by_arg = len(arches) > 1 or arches != ["amd64"]
     ctx = RenderContext(
         gisbox_version=__version__,
