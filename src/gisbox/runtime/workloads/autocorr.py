@@ -1,10 +1,9 @@
 """Spatial autocorrelation: global Moran's I and local Getis-Ord Gi* (libpysal + esda).
 
-Permutation inference is deterministic: both statistics draw from NumPy's
-legacy global generator, seeded with `seed` (Gi* also passes it to esda's
-conditional randomisation, run as one job); the caller's generator state is
-restored afterwards. The same
-inputs, seed and library versions give the same p-values everywhere.
+esda computes the statistics and their analytical (normal) inference;
+permutation inference runs as seeded tasks (`permutations`), in this process
+or on a Dask cluster (`--cluster`), with the same p-values either way. The
+same inputs, seed and library versions give the same p-values everywhere.
 
 Weights schemes: queen and rook contiguity (polygons), k nearest neighbours
 and a distance band (any geometry; centroids for polygons; need a projected
@@ -21,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.executor import Executor, LocalExecutor
 from gisbox.runtime.workloads.inputs import ensure_crs, numeric_column, read_layer
+from gisbox.runtime.workloads.permutations import gistar_inference, moran_inference
 
 SCHEMES = ("queen", "rook", "knn", "distance")
 DEFAULT_SEED = 12345
@@ -95,27 +96,26 @@ def _weights_summary(w: Any, weights: Weights) -> dict[str, Any]:
 
 
 @contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed NumPy's legacy global generator (what esda draws from), then restore it."""
-    import numpy as np
-
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        np.random.set_state(state)
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
-def moran(values: Any, w: Any, permutations: int, seed: int) -> tuple[dict[str, Any], Any]:
+def moran(
+    values: Any, w: Any, permutations: int, seed: int, executor: Executor | None = None
+) -> tuple[dict[str, Any], Any]:
     """Global Moran's I with row-standardised weights: (summary, per-feature columns)."""
     import esda
     import numpy as np
 
-    with _seeded(seed):
-        m = esda.Moran(values, w, transformation="r", permutations=permutations)
+    with _quiet():
+        m = esda.Moran(values, w, transformation="r", permutations=0)
+    sim = (
+        moran_inference(m.z, w, float(m.I), permutations, seed, executor or LocalExecutor())
+        if permutations
+        else None
+    )
     z = (values - values.mean()) / values.std()
     lag = w.sparse @ z  # w is row-standardised by esda.Moran
     quadrant = np.where(z >= 0, np.where(lag >= 0, "HH", "HL"), np.where(lag >= 0, "LH", "LL"))
@@ -127,32 +127,33 @@ def moran(values: Any, w: Any, permutations: int, seed: int) -> tuple[dict[str, 
         "p_norm": float(m.p_norm),
         "permutations": permutations,
         "seed": seed,
-        "p_sim": float(m.p_sim) if permutations else None,
-        "z_sim": float(m.z_sim) if permutations else None,
+        "p_sim": sim["p_sim"] if sim else None,
+        "z_sim": sim["z_sim"] if sim else None,
     }
     return summary, {"moran_z": z, "moran_lag": lag, "moran_quadrant": quadrant}
 
 
 def gistar(
-    values: Any, w: Any, permutations: int, seed: int, alpha: float = 0.05
+    values: Any,
+    w: Any,
+    permutations: int,
+    seed: int,
+    alpha: float = 0.05,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """Local Getis-Ord Gi* (binary weights, each feature its own neighbour)."""
     import esda
     import numpy as np
 
-    with _seeded(seed):
-        g = esda.G_Local(
-            values,
-            w,
-            transform="B",
-            permutations=permutations,
-            star=True,
-            keep_simulations=False,
-            n_jobs=1,
-            seed=seed,
-        )
+    with _quiet():
+        g = esda.G_Local(values, w, transform="B", permutations=0, star=True)
     z = np.asarray(g.Zs, dtype=float)
-    p = np.asarray(g.p_sim if permutations else g.p_norm, dtype=float)
+    p_sim = (
+        gistar_inference(values, w, permutations, seed, executor or LocalExecutor())
+        if permutations
+        else None
+    )
+    p = p_sim if p_sim is not None else np.asarray(g.p_norm, dtype=float)
     significant = p <= alpha
     label = np.where(significant & (z > 0), "hot", np.where(significant & (z < 0), "cold", "-"))
     summary = {
@@ -168,8 +169,8 @@ def gistar(
         "z_mean": float(z.mean()),
     }
     columns = {"gi_z": z, "gi_p_norm": np.asarray(g.p_norm, float), "gi_class": label}
-    if permutations:
-        columns["gi_p_sim"] = np.asarray(g.p_sim, float)
+    if p_sim is not None:
+        columns["gi_p_sim"] = p_sim
     return summary, columns
 
 
@@ -186,7 +187,9 @@ class AutocorrRequest:
     assume_crs: str | None = None
 
 
-def run(statistic: str, req: AutocorrRequest) -> tuple[dict[str, Any], Any]:
+def run(
+    statistic: str, req: AutocorrRequest, executor: Executor | None = None
+) -> tuple[dict[str, Any], Any]:
     """Read, validate, compute: (summary, GeoDataFrame with the per-feature columns)."""
     if req.permutations < 0:
         raise WorkloadInputError(f"--permutations {req.permutations}: must be 0 or more")
@@ -208,14 +211,14 @@ def run(statistic: str, req: AutocorrRequest) -> tuple[dict[str, Any], Any]:
         )
     w = build_weights(gdf, req.weights, req.path)
     if statistic == "moran":
-        summary, columns = moran(values, w, req.permutations, req.seed)
+        summary, columns = moran(values, w, req.permutations, req.seed, executor)
     else:
         if float(values.min()) < 0:
             raise WorkloadInputError(
                 f"{req.path}: column {req.column!r} has negative values",
                 "Getis-Ord G statistics need non-negative values (e.g. counts or rates)",
             )
-        summary, columns = gistar(values, w, req.permutations, req.seed, req.alpha)
+        summary, columns = gistar(values, w, req.permutations, req.seed, req.alpha, executor)
     out = gdf.copy()
     for name, col in columns.items():
         out[name] = col

@@ -1,9 +1,10 @@
-"""`gisbox run moran|gistar|chunked|tiles ...`: the workloads' command line.
+"""`gisbox run moran|gistar|chunked|tiles|features ...`: the workloads' command line.
 
 Defined once with argparse (standard library only) because the same command
 runs inside images, where gisbox's host CLI and its dependencies are absent;
 the host's click CLI forwards `gisbox run` here. Each subcommand is thin over
-the workload's Python API. Exit codes: 0 done, 2 bad input or usage (the
+the workload's Python API; `--cluster ADDRESS` runs the same tasks on a Dask
+scheduler's workers (`gisbox cluster up` starts one). Exit codes: 0 done, 2 bad input or usage (the
 message names the file or option and the fix), 1 an unexpected failure.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.executor import DaskExecutor, WorkloadFailed, connect, executor_for
 from gisbox.runtime.workloads.inputs import (
     Progress,
     require,
@@ -37,6 +39,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--summary", type=Path, metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--progress", action="store_true", help="progress on stderr even without a TTY")
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run on a Dask scheduler (tcp://host:8786); its workers must see the same paths",
+    )
 
 
 def _autocorr_parser(sub: Any, name: str, help_text: str) -> None:
@@ -86,6 +93,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-empty", action="store_true", help="keep nodata-only tiles")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     _common(p)
+    p = sub.add_parser("features", help="per-feature attributes in one declared CRS")
+    p.add_argument("layer", type=Path, help="the features (any vector format, with a CRS)")
+    p.add_argument("--crs", required=True, help="the projected CRS every layer is put in")
+    p.add_argument("--near", type=Path, help="layer for `nearest` (distance to its nearest)")
+    p.add_argument("--count", type=Path, help="layer for `count_within` (needs --radius)")
+    p.add_argument("--radius", type=float, help="metres, for --count")
+    p.add_argument("--raster", type=Path, help="raster for zonal statistics")
+    p.add_argument("--band", type=int, default=1, help="band of --raster (default 1)")
+    p.add_argument("--out", type=Path, required=True, help="the table: .parquet or .gpkg")
+    _common(p)
     return top
 
 
@@ -108,6 +125,16 @@ def _progress(label: str, forced: bool) -> Progress:
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
     require(args.workload)
+    client = connect(args.cluster)
+    try:
+        return _dispatch(args, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _dispatch(args: argparse.Namespace, client: Any) -> dict[str, Any]:
+    executor = executor_for(client, args.cluster)
     if args.workload in ("moran", "gistar"):
         from gisbox.runtime.workloads.autocorr import AutocorrRequest, Weights, run
 
@@ -124,10 +151,27 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             to_crs=args.to_crs,
             assume_crs=args.assume_crs,
         )
-        summary, out = run(args.workload, req)
+        summary, out = run(args.workload, req, executor)
         if args.out is not None:
             write_layer(out, args.out)
             summary["output"] = str(args.out)
+        return summary
+    if args.workload == "features":
+        from gisbox.runtime.workloads import features
+
+        vector_format(args.out)
+        freq = features.FeaturesRequest(
+            layer=args.layer,
+            crs=args.crs,
+            near=args.near,
+            count=args.count,
+            radius=args.radius,
+            raster=args.raster,
+            band=args.band,
+        )
+        summary, table = features.run(freq, client)
+        write_layer(table, args.out)
+        summary["output"] = str(args.out)
         return summary
     if args.workload == "chunked":
         from gisbox.runtime.workloads import chunked
@@ -141,7 +185,12 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             block=args.block,
             cache_mb=args.cache_mb,
         )
-        return chunked.run(creq, _progress(f"chunked {args.op}", args.progress))
+        progress = _progress(f"chunked {args.op}", args.progress)
+        if isinstance(executor, DaskExecutor):
+            from gisbox.runtime.workloads import chunked_dask
+
+            return chunked_dask.run(creq, executor, progress)
+        return chunked.run(creq, progress)
     from gisbox.runtime.workloads import tiles
 
     treq = tiles.TilesRequest(
@@ -155,7 +204,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         keep_empty=args.keep_empty,
         overwrite=args.overwrite,
     )
-    return tiles.run(treq, _progress("tiles", args.progress))
+    return tiles.run(treq, _progress("tiles", args.progress), executor)
 
 
 def _readable(summary: dict[str, Any]) -> str:
@@ -183,6 +232,9 @@ def main(argv: list[str]) -> int:
     except WorkloadInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except WorkloadFailed as exc:
+        print(f"error: gisbox run {args.workload}: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         print(
             f"error: gisbox run {args.workload} failed: {type(exc).__name__}: {exc}",

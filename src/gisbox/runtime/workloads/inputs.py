@@ -25,6 +25,7 @@ NEEDS = {  # what each workload imports; checked before any work
     "gistar": ("numpy", "geopandas", "libpysal", "esda"),
     "chunked": ("numpy", "rasterio"),
     "tiles": ("numpy", "rasterio", "geopandas"),
+    "features": ("numpy", "rasterio", "geopandas"),
     "metrics": ("numpy", "shapely", "pyproj"),
 }
 

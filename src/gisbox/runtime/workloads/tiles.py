@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.executor import Executor, LocalExecutor
 from gisbox.runtime.workloads.inputs import (
     Progress,
     ensure_crs,
@@ -121,13 +122,100 @@ def _read_tile(src: Any, row: int, col: int, size: int, fill: float) -> tuple[An
     return data, valid
 
 
-def run(req: TilesRequest, progress: Progress = no_progress) -> dict[str, Any]:
-    """Cut the raster (and labels) into tiles under `req.out_dir`; a summary."""
-    import geopandas as gpd
+PARTITION = 16  # tiles per task
+
+
+def cut_partition(
+    positions: list[tuple[int, int]], *, req: TilesRequest, out: Path
+) -> list[dict[str, Any] | None]:
+    """Write the tiles at `positions` under `out`; their index records (None: skipped)."""
+    import rasterio
+
+    with rasterio.open(req.raster) as src:
+        labels, burn = _labels(req, src.crs)
+        return [_cut(req, src, out, row, col, labels, burn) for row, col in positions]
+
+
+def _cut(
+    req: TilesRequest, src: Any, out: Path, row: int, col: int, labels: Any, burn: Any
+) -> dict[str, Any] | None:
     import numpy as np
     import rasterio
     from rasterio.features import rasterize
     from shapely.geometry import box
+
+    fill = src.nodata if src.nodata is not None else 0
+    data, valid = _read_tile(src, row, col, req.size, fill)
+    if not valid.any() and not req.keep_empty:
+        return None
+    tid = f"r{row:06d}_c{col:06d}"
+    transform = tile_transform(src.transform, row, col)
+    profile = {
+        **src.profile,
+        "driver": "GTiff",
+        "width": req.size,
+        "height": req.size,
+        "transform": transform,
+        "nodata": src.nodata,
+        "compress": "deflate",
+        "tiled": False,
+    }
+    profile.pop("blockxsize", None)
+    profile.pop("blockysize", None)
+    with rasterio.open(out / "images" / f"{tid}.tif", "w", **profile) as dst:
+        dst.write(data)
+    footprint = box(*rasterio.transform.array_bounds(req.size, req.size, transform))
+    record: dict[str, Any] = {
+        "tile_id": tid,
+        "image": f"images/{tid}.tif",
+        "label": None,
+        "row_off": row,
+        "col_off": col,
+        "width": req.size,
+        "height": req.size,
+        **dict(zip(TRANSFORM_COLUMNS, tuple(transform)[:6], strict=True)),
+        "crs": _crs_text(src.crs),
+        "valid_fraction": float(valid.mean()),
+        "label_pixels": 0,
+        "geometry": footprint,
+    }
+    if labels is not None:
+        label_dtype = "uint8" if burn.max() < 256 else "uint16"
+        hits = labels.sindex.query(footprint, predicate="intersects")
+        mask = (
+            rasterize(
+                zip(labels.geometry.iloc[hits], burn[hits], strict=True),
+                out_shape=(req.size, req.size),
+                transform=transform,
+                fill=0,
+                dtype=label_dtype,
+            )
+            if len(hits)
+            else np.zeros((req.size, req.size), label_dtype)
+        )
+        lprofile = {**profile, "count": 1, "dtype": label_dtype, "nodata": None}
+        with rasterio.open(out / "labels" / f"{tid}.tif", "w", **lprofile) as dst:
+            dst.write(mask, 1)
+        record["label"] = f"labels/{tid}.tif"
+        record["label_pixels"] = int((mask > 0).sum())
+    return record
+
+
+def _crs_text(crs: Any) -> str:
+    return f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else str(crs.to_wkt())
+
+
+def run(
+    req: TilesRequest, progress: Progress = no_progress, executor: Executor | None = None
+) -> dict[str, Any]:
+    """Cut the raster (and labels) into tiles under `req.out_dir`; a summary.
+
+    Tiles are cut in partitions of `PARTITION`, here or on a cluster's workers (which
+    must see `req.raster` and `req.out_dir` at the same paths); the index is written
+    here, in tile order, so both give the same files and the same index.
+    """
+    import geopandas as gpd
+    import rasterio
 
     if not req.raster.exists():
         raise WorkloadInputError(f"{req.raster}: no such file")
@@ -138,80 +226,28 @@ def run(req: TilesRequest, progress: Progress = no_progress) -> dict[str, Any]:
         raise WorkloadInputError(f"{req.raster}: not a readable raster ({exc})") from None
     with src:
         _validate(req, src)
-        labels, burn = _labels(req, src.crs)
-        crs_text = f"EPSG:{src.crs.to_epsg()}" if src.crs.to_epsg() else src.crs.to_wkt()
-        fill = src.nodata if src.nodata is not None else 0
+        labels, _burn = _labels(req, src.crs)  # refuse bad labels before any work
+        crs, crs_text = src.crs, _crs_text(src.crs)
         rows = tile_offsets(src.height, req.size, req.overlap)
         cols = tile_offsets(src.width, req.size, req.overlap)
-        total, records, skipped = len(rows) * len(cols), [], 0
-        label_dtype = "uint8" if burn is None or burn.max() < 256 else "uint16"
-        with staged_dir(req.out_dir, req.overwrite) as out:
-            (out / "images").mkdir()
-            if labels is not None:
-                (out / "labels").mkdir()
-            for i, (row, col) in enumerate((r, c) for r in rows for c in cols):
-                progress(i + 1, total)
-                data, valid = _read_tile(src, row, col, req.size, fill)
-                if not valid.any() and not req.keep_empty:
-                    skipped += 1
-                    continue
-                tid = f"r{row:06d}_c{col:06d}"
-                transform = tile_transform(src.transform, row, col)
-                profile = {
-                    **src.profile,
-                    "driver": "GTiff",
-                    "width": req.size,
-                    "height": req.size,
-                    "transform": transform,
-                    "nodata": src.nodata,
-                    "compress": "deflate",
-                    "tiled": False,
-                }
-                profile.pop("blockxsize", None)
-                profile.pop("blockysize", None)
-                with rasterio.open(out / "images" / f"{tid}.tif", "w", **profile) as dst:
-                    dst.write(data)
-                footprint = box(*rasterio.transform.array_bounds(req.size, req.size, transform))
-                record: dict[str, Any] = {
-                    "tile_id": tid,
-                    "image": f"images/{tid}.tif",
-                    "label": None,
-                    "row_off": row,
-                    "col_off": col,
-                    "width": req.size,
-                    "height": req.size,
-                    **dict(zip(TRANSFORM_COLUMNS, tuple(transform)[:6], strict=True)),
-                    "crs": crs_text,
-                    "valid_fraction": float(valid.mean()),
-                    "label_pixels": 0,
-                    "geometry": footprint,
-                }
-                if labels is not None:
-                    hits = labels.sindex.query(footprint, predicate="intersects")
-                    mask = (
-                        rasterize(
-                            zip(labels.geometry.iloc[hits], burn[hits], strict=True),
-                            out_shape=(req.size, req.size),
-                            transform=transform,
-                            fill=0,
-                            dtype=label_dtype,
-                        )
-                        if len(hits)
-                        else np.zeros((req.size, req.size), label_dtype)
-                    )
-                    lprofile = {**profile, "count": 1, "dtype": label_dtype, "nodata": None}
-                    with rasterio.open(out / "labels" / f"{tid}.tif", "w", **lprofile) as dst:
-                        dst.write(mask, 1)
-                    record["label"] = f"labels/{tid}.tif"
-                    record["label_pixels"] = int((mask > 0).sum())
-                records.append(record)
-            index = gpd.GeoDataFrame(records, geometry="geometry", crs=src.crs)
-            if not records:
-                raise WorkloadInputError(
-                    f"{req.raster}: every tile is nodata only; nothing to write",
-                    "check the raster's nodata value, or pass --keep-empty",
-                )
-            _write_index(index, out / req.index_name)
+    positions = [(r, c) for r in rows for c in cols]
+    parts = [positions[i : i + PARTITION] for i in range(0, len(positions), PARTITION)]
+    with staged_dir(req.out_dir, req.overwrite) as out:
+        (out / "images").mkdir()
+        if labels is not None:
+            (out / "labels").mkdir()
+        cut = (executor or LocalExecutor()).map(
+            cut_partition, parts, shared={"req": req, "out": out}, progress=progress
+        )
+        found = [r for part in cut for r in part]
+        records = [r for r in found if r is not None]
+        if not records:
+            raise WorkloadInputError(
+                f"{req.raster}: every tile is nodata only; nothing to write",
+                "check the raster's nodata value, or pass --keep-empty",
+            )
+        index = gpd.GeoDataFrame(records, geometry="geometry", crs=crs)
+        _write_index(index, out / req.index_name)
     return {
         "workload": "tiles",
         "raster": str(req.raster),
@@ -221,7 +257,7 @@ def run(req: TilesRequest, progress: Progress = no_progress) -> dict[str, Any]:
         "overlap": req.overlap,
         "grid": [len(rows), len(cols)],
         "tiles": len(records),
-        "skipped_empty": skipped,
+        "skipped_empty": len(found) - len(records),
         "labels": str(req.labels) if req.labels else None,
         "labelled_tiles": sum(r["label_pixels"] > 0 for r in records),
         "crs": crs_text,
