@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from gisbox.engines import BuildRequest, BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.engines import (
+    BuildRequest,
+    BuildResult,
+    Completed,
+    ContainerEngine,
+    ContainerState,
+    ImageInfo,
+)
 from gisbox.lockfile import PythonPackage, SourcePackage, Wheel
 
 RunHandler = Callable[[str, Sequence[str], str | None], Completed]
@@ -114,6 +121,19 @@ class FakeEngine(ContainerEngine):
 
     def remove_container(self, name: str) -> None:
         self.calls.append(("rm", name))
+
+    def containers(self, label: str) -> list[ContainerState]:
+        self.calls.append(("containers", label))
+        return []
+
+    def logs(self, name: str, tail: int = 40) -> str:
+        return ""
+
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
+        self.calls.append(("network", name))
+
+    def remove_network(self, name: str) -> None:
+        self.calls.append(("network-rm", name))
 
     def called(self, verb: str) -> list[object]:
         return [args for v, args in self.calls if v == verb]

@@ -391,3 +391,6 @@ def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -
 
 def main() -> None:
     cli()
+
+
+from gisbox import cli_cluster  # noqa: E402,F401  (registers `gisbox cluster` on `cli`)

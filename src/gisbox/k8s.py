@@ -223,6 +223,17 @@ def dask_manifests(
     return [cluster, job]
 
 
+def require_distributed(locked: frozenset[str]) -> None:
+    """A Dask cluster runs `dask scheduler` and `dask worker` from the image itself."""
+    if "distributed" not in locked:
+        raise UsageError(
+            "a Dask cluster runs `dask scheduler` and `dask worker` from the image, and the "
+            "lock has no `distributed`",
+            hint='add "distributed" to [python] packages (the analysis profile has it) and '
+            "run `gisbox lock` and `gisbox build`",
+        )
+
+
 def manifests(
     spec: Spec,
     image: str,
@@ -238,13 +249,8 @@ def manifests(
     resources = resources or Resources()
     if spec.service.enabled:
         return service_manifests(spec, check_image(image), replicas, resources)
-    if locked is not None and "distributed" not in locked:
-        raise UsageError(
-            "a DaskCluster runs `dask scheduler` and `dask worker` from the image, and the "
-            "lock has no `distributed`",
-            hint='add "distributed" to [python] packages (the analysis profile has it) and '
-            "run `gisbox lock` and `gisbox build`",
-        )
+    if locked is not None:
+        require_distributed(locked)
     return dask_manifests(spec, check_image(image), workers, resources, list(job))
 
 

@@ -28,6 +28,9 @@ STACK = {
     "scipy",
     "xarray",
     "rioxarray",
+    "dask",  # the analysis profile's cluster: scheduler, workers and client
+    "distributed",
+    "dask_geopandas",
 }
 SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic"}  # the service profile's own
 SRC = Path(__file__).resolve().parents[2] / "src/gisbox"

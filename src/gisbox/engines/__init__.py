@@ -71,6 +71,36 @@ class ImageInfo:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ContainerState:
+    """One container as `inspect` reports it (Docker's and Podman's keys alike)."""
+
+    name: str
+    status: str  # "running", "exited", "created", ...
+    health: str | None  # "starting", "healthy", "unhealthy"; None without a HEALTHCHECK
+    exit_code: int
+    labels: Mapping[str, str]
+    ports: Mapping[str, int]  # "8786/tcp" -> the host port it is published on
+
+    @classmethod
+    def from_inspect(cls, data: Mapping[str, Any]) -> ContainerState:
+        state = data.get("State") or {}
+        health = state.get("Health") or state.get("Healthcheck") or {}
+        ports: dict[str, int] = {}
+        for port, bindings in ((data.get("NetworkSettings") or {}).get("Ports") or {}).items():
+            for b in bindings or []:
+                if b.get("HostPort"):
+                    ports[port] = int(b["HostPort"])
+        return cls(
+            name=str(data.get("Name", "")).lstrip("/"),
+            status=str(state.get("Status", "unknown")),
+            health=health.get("Status") or None,
+            exit_code=int(state.get("ExitCode") or 0),
+            labels=dict((data.get("Config") or {}).get("Labels") or {}),
+            ports=ports,
+        )
+
+
 @dataclass(frozen=True)
 class BuildResult:
     returncode: int
@@ -154,6 +184,20 @@ class ContainerEngine(ABC):
 
     @abstractmethod
     def remove_container(self, name: str) -> None: ...
+
+    @abstractmethod
+    def containers(self, label: str) -> list[ContainerState]:
+        """Every container (running or not) carrying `label` ("key=value")."""
+
+    @abstractmethod
+    def logs(self, name: str, tail: int = 40) -> str: ...
+
+    @abstractmethod
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None: ...
+
+    @abstractmethod
+    def remove_network(self, name: str) -> None:
+        """Remove the network if it exists."""
 
 
 def select_engine(name: str | None = None) -> ContainerEngine:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from gisbox.engines import BuildRequest, BuildResult, Completed, ContainerEngine, ImageInfo
+from gisbox.engines import (
+    BuildRequest,
+    BuildResult,
+    Completed,
+    ContainerEngine,
+    ContainerState,
+    ImageInfo,
+)
 from gisbox.platforms import host_platform
 from gisbox.runtime.errors import EngineError
 
@@ -231,3 +238,24 @@ class CliEngine(ContainerEngine):
 
     def remove_container(self, name: str) -> None:
         self.command("rm", "-f", "-v", name, check=False)
+
+    def containers(self, label: str) -> list[ContainerState]:
+        names = self.command("ps", "-a", "--filter", f"label={label}", "--format", "{{.Names}}")
+        found = [n for n in names.stdout.split() if n]
+        if not found:
+            return []
+        res = self.command("container", "inspect", *found, check=False)
+        data = json.loads(res.stdout or "[]")  # a container may go between ps and inspect
+        return sorted((ContainerState.from_inspect(d) for d in data), key=lambda c: c.name)
+
+    def logs(self, name: str, tail: int = 40) -> str:
+        res = self.command("logs", "--tail", str(tail), name, check=False)
+        return (res.stdout + res.stderr).strip()
+
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
+        flags = [f"--label={k}={v}" for k, v in labels.items()]
+        self.command("network", "create", *flags, name)
+
+    def remove_network(self, name: str) -> None:
+        if self.command("network", "inspect", name, check=False).returncode == 0:
+            self.command("network", "rm", name)

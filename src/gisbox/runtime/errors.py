@@ -54,3 +54,9 @@ class VerifyError(GisboxError):
     """The image was built but failed verification inside it."""
 
     exit_code = 6
+
+
+class ClusterError(GisboxError):
+    """A cluster did not come up, or is not whole (a worker refused, exited or missing)."""
+
+    exit_code = 7

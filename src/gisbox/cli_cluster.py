@@ -1,0 +1,149 @@
+"""`gisbox cluster up|status|down|run`: thin commands over `gisbox.cluster`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gisbox.cli import cli, engine_option, project_option
+
+name_option = click.option(
+    "--name", default="gisbox", show_default=True, help="The cluster's name (several may run)."
+)
+
+
+def _loaded(project: Path, engine: str | None):  # type: ignore[no-untyped-def]
+    from gisbox.engines import select_engine
+    from gisbox.project import Project
+
+    return Project.load(project), select_engine(engine)
+
+
+def _bokeh(loaded) -> bool:  # type: ignore[no-untyped-def]
+    return "bokeh" in loaded.lock.versions()
+
+
+@cli.group()
+def cluster() -> None:
+    """A Dask cluster of the project's image on this machine (scheduler + workers)."""
+
+
+@cluster.command()
+@project_option
+@engine_option
+@name_option
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker.")  # fmt: skip
+@click.option("--memory-limit", default="2g", show_default=True,
+              help="Per worker; Dask restarts a worker that outgrows it.")  # fmt: skip
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Mounted at /data in every container.")  # fmt: skip
+@click.option("--user", default=None, metavar="UID:GID",
+              help="Run the containers as this user (default: the image's).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the addresses as JSON.")
+def up(
+    project: Path,
+    engine: str | None,
+    name: str,
+    workers: int,
+    threads: int,
+    memory_limit: str,
+    data: Path,
+    user: str | None,
+    as_json: bool,
+) -> None:
+    """Start a scheduler and WORKERS workers from the built image; print the addresses."""
+    from gisbox.cluster import up
+    from gisbox.cluster_containers import ClusterOptions, parse_memory
+    from gisbox.k8s import require_distributed
+    from gisbox.report import progress
+    from gisbox.runtime.errors import UsageError
+
+    loaded, chosen = _loaded(project, engine)
+    spec = loaded.spec
+    require_distributed(frozenset(loaded.lock.versions()))
+    if not chosen.exists(spec.reference):
+        raise UsageError(f"{spec.reference} is not built", hint="run `gisbox build` first")
+    opts = ClusterOptions(
+        name=name, workers=workers, threads=threads, memory_limit=parse_memory(memory_limit),
+        data=data, user=user,
+    )  # fmt: skip
+    with progress(not as_json) as (on_step, _on_line):
+        info = up(chosen, spec, spec.reference, opts, on_step, dashboard=_bokeh(loaded))
+    if as_json:
+        click.echo(json.dumps(info, indent=2, sort_keys=True))
+        return
+    click.echo(f"cluster {name}: {len(info['workers'])} worker(s), fingerprint {info['identity']}")
+    click.echo(
+        f"  scheduler   {info['scheduler']}  (in its network: {info['scheduler_in_network']})"
+    )
+    click.echo(f"  dashboard   {info['dashboard']}")
+    click.echo(f"  data        {info['data']} -> /data")
+    example = "chunked ndvi /data/in.tif --out /data/out.tif"
+    click.echo(f"  run         gisbox cluster run --name {name} -- {example}")
+
+
+@cluster.command()
+@project_option
+@engine_option
+@name_option
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+def status(project: Path, engine: str | None, name: str, as_json: bool) -> None:
+    """The cluster's containers and workers; exit 7 unless every worker is in and equal."""
+    from gisbox.cluster import status as cluster_status
+
+    loaded, chosen = _loaded(project, engine)
+    state = cluster_status(chosen, loaded.spec, name, dashboard=_bokeh(loaded))
+    if as_json:
+        click.echo(json.dumps(state, indent=2, sort_keys=True))
+    else:
+        click.echo(f"cluster {name}: {'whole' if state['whole'] else 'NOT WHOLE'}; "
+                   f"image {state['image']}; fingerprint {state['identity']}")  # fmt: skip
+        click.echo(f"  scheduler   {state['scheduler']}   dashboard {state['dashboard']}")
+        for cname, c in sorted(state["containers"].items()):
+            health = f", {c['health']}" if c["health"] else ""
+            click.echo(f"  {c['role']:<9}   {cname}: {c['status']}{health}")
+        for wname, w in sorted(state["workers"].items()):
+            same = "same" if w["identity"] == state["identity"] else "DIFFERENT"
+            click.echo(f"  worker      {wname}: {w['status']}, {w['nthreads']} thread(s), "
+                       f"{w['memory_limit'] // 2**20} MiB, fingerprint {same}")  # fmt: skip
+        for problem in state["problems"]:
+            click.echo(f"  problem     {problem}")
+    if not state["whole"]:
+        sys.exit(7)
+
+
+@cluster.command()
+@project_option
+@engine_option
+@name_option
+def down(project: Path, engine: str | None, name: str) -> None:
+    """Remove the cluster's containers and network."""
+    from gisbox.cluster import down as cluster_down
+
+    _loaded_project, chosen = _loaded(project, engine)
+    removed = cluster_down(chosen, name)
+    click.echo(f"removed {len(removed)} container(s) of cluster {name}" if removed
+               else f"no containers of cluster {name}; its network is gone too")  # fmt: skip
+
+
+@cluster.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@project_option
+@engine_option
+@name_option
+@click.argument("workload_args", nargs=-1, type=click.UNPROCESSED, required=True)
+def run(project: Path, engine: str | None, name: str, workload_args: tuple[str, ...]) -> None:
+    """`gisbox run WORKLOAD ARGS` from a client container on the cluster (paths under /data)."""
+    from gisbox.cluster import run_client
+
+    loaded, chosen = _loaded(project, engine)
+    code, out, err = run_client(chosen, loaded.spec, name, workload_args)
+    click.echo(out, nl=False)
+    click.echo(err, nl=False, err=True)
+    sys.exit(code)

@@ -1,0 +1,297 @@
+"""`gisbox cluster up|status|down|run`: a Dask cluster of the project's image, here.
+
+One image for everything: the scheduler (`dask scheduler`), N workers
+(`dask worker`, one process and `threads` threads each, under Dask's nanny,
+which restarts a worker that outgrows `--memory-limit`) and the client that
+`gisbox cluster run` starts for a workload. Every container runs as the
+image's non-root user with a read-only root filesystem, tmpfs for /tmp and
+HOME (PROJ's user-writable directory inside), no capabilities and no new
+privileges, on its own network `gisbox-NAME`; the data directory is mounted
+at /data in each, so paths are the same for the client and the workers.
+
+Every scheduler and worker runs `gisbox check` at start
+(`gisbox.runtime.cluster.preload`): a worker whose fingerprint differs from
+the scheduler's does not join, and `status` names it with the sections that
+differ. The state lives in the containers' labels; nothing is written on
+the host. A cluster that does not come up whole is removed again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from gisbox.cluster_containers import (
+    DASHBOARD_PORT,
+    LABEL,
+    MIB,
+    NANNY_HEADROOM,
+    SCHEDULER_PORT,
+    WORKER_HTTP_PORT,
+    ClusterOptions,
+    Names,
+    check_data_dir,
+    client_command,
+    dashboard_url,
+    hardening,
+    health_options,
+    names,
+    scheduler_command,
+    user_of,
+    worker_command,
+)
+from gisbox.engines import ContainerEngine, ContainerState
+from gisbox.runtime.errors import ClusterError, UsageError
+from gisbox.spec import Spec
+
+UP_TIMEOUT_S = 180
+
+
+def _http_ok(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
+            return bool(resp.read().strip() == b"ok")
+    except OSError:
+        return False
+
+
+def _container(engine: ContainerEngine, label: str, name: str) -> ContainerState | None:
+    return next((c for c in engine.containers(label) if c.name == name), None)
+
+
+def _gone(engine: ContainerEngine, state: ContainerState | None, name: str) -> ClusterError:
+    how = "never started" if state is None else f"{state.status} (exit {state.exit_code})"
+    return ClusterError(
+        f"{name} {how}; its last lines:\n{engine.logs(name)}",
+        hint="`gisbox cluster up` removed what it started; fix the cause and run it again",
+    )
+
+
+Step = Callable[[str], None]
+
+
+def up(
+    engine: ContainerEngine,
+    spec: Spec,
+    image: str,
+    opts: ClusterOptions,
+    on_step: Step,
+    dashboard: bool = False,
+) -> dict[str, Any]:
+    """Start the cluster and wait until every worker has joined; its addresses."""
+    n = names(opts.name)
+    label = f"{LABEL}={opts.name}"
+    if engine.containers(label):
+        raise UsageError(
+            f"a cluster named {opts.name!r} exists already",
+            hint=f"see `gisbox cluster status --name {opts.name}`, or remove it with "
+            f"`gisbox cluster down --name {opts.name}`",
+        )
+    user = user_of(spec, opts)
+    data = check_data_dir(opts.data, user)
+    shell = spec.image.runtime != "distroless"
+    common = [
+        "-d", "--network", n.network,
+        "--label", label,
+        "--label", f"gisbox.data={data}",
+        "--label", f"gisbox.image={image}",
+        "--label", f"gisbox.user={user}",
+        "-v", f"{data}:/data", "-w", "/data",
+        *hardening(spec, user),
+    ]  # fmt: skip
+    try:
+        on_step(f"network {n.network}")
+        engine.create_network(n.network, {LABEL: opts.name})
+        on_step(f"scheduler {n.scheduler} (gisbox check runs first)")
+        _start(engine, image, scheduler_command(), [
+            *common, "--name", n.scheduler, "--hostname", n.scheduler,
+            "--label", "gisbox.role=scheduler",
+            "-p", f"127.0.0.1::{SCHEDULER_PORT}", "-p", f"127.0.0.1::{DASHBOARD_PORT}",
+            *health_options(DASHBOARD_PORT, shell),
+        ], n.scheduler)  # fmt: skip
+        ports = _wait_scheduler(engine, label, n.scheduler)
+        mem = opts.memory_limit + NANNY_HEADROOM
+        for i in range(1, opts.workers + 1):
+            on_step(f"worker {n.worker(i)} (memory limit {opts.memory_limit // MIB} MiB)")
+            _start(engine, image, worker_command(n, opts, i), [
+                *common, "--name", n.worker(i), "--hostname", n.worker(i),
+                "--label", "gisbox.role=worker",
+                "--memory", str(mem), "--memory-swap", str(mem),
+                *health_options(WORKER_HTTP_PORT, shell),
+            ], n.worker(i))  # fmt: skip
+        on_step(f"waiting for {opts.workers} worker(s) to pass gisbox check and join")
+        state = _wait_workers(engine, image, spec, user, n, label, opts.workers)
+    except BaseException:
+        down(engine, opts.name)
+        raise
+    return {
+        "name": opts.name,
+        "image": image,
+        "scheduler": f"tcp://127.0.0.1:{ports[f'{SCHEDULER_PORT}/tcp']}",
+        "scheduler_in_network": n.address,
+        "dashboard": dashboard_url(ports[f"{DASHBOARD_PORT}/tcp"], dashboard),
+        "network": n.network,
+        "data": str(data),
+        "workers": sorted(state["workers"]),
+        "identity": state["identity"],
+    }
+
+
+def _start(
+    engine: ContainerEngine, image: str, command: list[str], options: list[str], name: str
+) -> None:
+    res = engine.run(image, command, options=options, timeout=120)
+    if res.returncode != 0:
+        raise ClusterError(f"{name} did not start: {res.stderr.strip()[-600:]}")
+
+
+def _wait_scheduler(engine: ContainerEngine, label: str, name: str) -> dict[str, int]:
+    deadline = time.monotonic() + UP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = _container(engine, label, name)
+        if state is None or state.status not in ("running", "created"):
+            raise _gone(engine, state, name)
+        port = state.ports.get(f"{DASHBOARD_PORT}/tcp")
+        if port and _http_ok(port):
+            return dict(state.ports)
+        time.sleep(1)
+    raise ClusterError(
+        f"{name} did not answer on /health within {UP_TIMEOUT_S} s:\n" + engine.logs(name)
+    )
+
+
+def query(engine: ContainerEngine, image: str, spec: Spec, user: str, n: Names) -> dict[str, Any]:
+    """The scheduler's own account (gisbox_status), asked from a container on its network."""
+    res = engine.run(
+        image,
+        ["python", "-m", "gisbox.runtime.cluster.status", n.address],
+        options=["--network", n.network, *hardening(spec, user)],
+        timeout=60,
+    )
+    try:
+        answer: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        raise ClusterError(f"asking {n.scheduler} failed: {res.stderr.strip()[-600:]}") from None
+    return answer
+
+
+def _wait_workers(
+    engine: ContainerEngine, image: str, spec: Spec, user: str, n: Names, label: str, want: int
+) -> dict[str, Any]:
+    deadline = time.monotonic() + UP_TIMEOUT_S
+    while True:
+        state = query(engine, image, spec, user, n)
+        if state.get("refused"):
+            r = state["refused"][0]
+            raise ClusterError(
+                f"{r['name']} was refused: its fingerprint differs in {', '.join(r['sections'])}"
+            )
+        if len(state.get("workers", {})) >= want:
+            return state
+        for i in range(1, want + 1):
+            c = _container(engine, label, n.worker(i))
+            if c is None or c.status not in ("running", "created"):
+                raise _gone(engine, c, n.worker(i))
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"{len(state.get('workers', {}))} of {want} workers joined within {UP_TIMEOUT_S} s",
+                hint="see `docker logs` of the workers",
+            )
+        time.sleep(2)
+
+
+def status(
+    engine: ContainerEngine, spec: Spec, name: str, dashboard: bool = False
+) -> dict[str, Any]:
+    """Containers, the scheduler's view and whether the cluster is whole."""
+    n = names(name)
+    found = engine.containers(f"{LABEL}={name}")
+    if not found:
+        raise UsageError(f"no cluster named {name!r}", hint="start one with `gisbox cluster up`")
+    sched = next((c for c in found if c.name == n.scheduler), None)
+    image = (sched or found[0]).labels.get("gisbox.image", spec.reference)
+    user = (sched or found[0]).labels.get("gisbox.user") or user_of(spec, ClusterOptions())
+    view: dict[str, Any] = {}
+    if sched is not None and sched.status == "running":
+        view = query(engine, image, spec, user, n)
+    containers = {
+        c.name: {"status": c.status, "health": c.health, "exit_code": c.exit_code,
+                 "role": c.labels.get("gisbox.role", "?")}
+        for c in found
+    }  # fmt: skip
+    joined = set(view.get("workers", {}))
+    expected = {
+        c.name.removeprefix(f"gisbox-{name}-")
+        for c in found
+        if c.labels.get("gisbox.role") == "worker"
+    }
+    problems = [f"{w}: refused, fingerprint differs in {', '.join(r['sections'])}"
+                for r in view.get("refused", []) for w in [r["name"]]]  # fmt: skip
+    problems += [f"{w}: not joined" for w in sorted(expected - joined)]
+    problems += [f"{c}: {s['status']}" for c, s in containers.items() if s["status"] != "running"]
+    sched_ports = sched.ports if sched else {}
+    return {
+        "name": name,
+        "image": image,
+        "data": (sched or found[0]).labels.get("gisbox.data"),
+        "scheduler": f"tcp://127.0.0.1:{sched_ports[f'{SCHEDULER_PORT}/tcp']}"
+        if f"{SCHEDULER_PORT}/tcp" in sched_ports
+        else None,
+        "scheduler_in_network": n.address,
+        "dashboard": dashboard_url(sched_ports[f"{DASHBOARD_PORT}/tcp"], dashboard)
+        if f"{DASHBOARD_PORT}/tcp" in sched_ports
+        else None,
+        "containers": containers,
+        "identity": view.get("identity"),
+        "workers": view.get("workers", {}),
+        "refused": view.get("refused", []),
+        "problems": problems,
+        "whole": not problems and bool(view),
+    }
+
+
+def down(engine: ContainerEngine, name: str) -> list[str]:
+    """Remove every container of the cluster and its network; their names."""
+    n = names(name)
+    removed = [c.name for c in engine.containers(f"{LABEL}={name}")]
+    for c in removed:
+        engine.remove_container(c)
+    engine.remove_network(n.network)
+    return removed
+
+
+def run_client(
+    engine: ContainerEngine, spec: Spec, name: str, workload_args: tuple[str, ...]
+) -> tuple[int, str, str]:
+    """Run `gisbox run ARGS --cluster` in a client container on the cluster's network."""
+    n = names(name)
+    found = engine.containers(f"{LABEL}={name}")
+    sched = next((c for c in found if c.name == n.scheduler), None)
+    if sched is None or sched.status != "running":
+        raise UsageError(f"no running cluster named {name!r}", hint="`gisbox cluster up` first")
+    image = sched.labels.get("gisbox.image", spec.reference)
+    data = sched.labels.get("gisbox.data", os.getcwd())
+    user = sched.labels.get("gisbox.user") or user_of(spec, ClusterOptions())
+    res = engine.run(
+        image,
+        client_command(workload_args, n),
+        options=[
+            "--network",
+            n.network,
+            "--label",
+            f"{LABEL}={name}",
+            "--label",
+            "gisbox.role=client",
+            "-v",
+            f"{data}:/data",
+            "-w",
+            "/data",
+            *hardening(spec, user),
+        ],
+        timeout=24 * 3600,
+    )
+    return res.returncode, res.stdout, res.stderr

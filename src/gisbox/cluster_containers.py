@@ -1,0 +1,162 @@
+"""What a `gisbox cluster`'s containers are: names, commands, and the flags they run with.
+
+Pure functions of the options and the spec, so they are tested without an engine;
+`gisbox.cluster` starts, watches and removes the containers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gisbox.runtime.errors import UsageError
+from gisbox.spec import Spec
+
+LABEL = "gisbox.cluster"
+SCHEDULER_PORT, DASHBOARD_PORT, WORKER_HTTP_PORT = 8786, 8787, 8788
+MIB = 1024**2
+NANNY_HEADROOM = 384 * MIB  # the container's memory above the worker's: nanny, tmpfs
+RUNTIME_DIR = "/opt/gisbox"  # where images carry gisbox.runtime (see build_context)
+PRELOAD = "gisbox.runtime.cluster.preload"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterOptions:
+    name: str = "gisbox"
+    workers: int = 2
+    threads: int = 1
+    memory_limit: int = 2048 * MIB  # per worker, as Dask enforces it
+    data: Path = Path(".")
+    user: str | None = None  # "uid:gid"; default the image's user
+
+
+def parse_memory(text: str) -> int:
+    """Bytes from '512m', '2g', '1.5G', '2GiB' (binary units)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt])?(?:i?b)?\s*", text.lower())
+    if not m:
+        raise UsageError(
+            f"--memory-limit {text!r}: not a size", hint="write it like 512m, 2g or 1.5g"
+        )
+    scale = {"k": 1, "m": 2, "g": 3, "t": 4}.get(m.group(2) or "", 0)
+    size = int(float(m.group(1)) * 1024**scale)
+    if size < 256 * MIB:
+        raise UsageError(
+            f"--memory-limit {text}: below 256 MiB, a worker cannot even import the stack",
+            hint="give each worker at least 512m",
+        )
+    return size
+
+
+@dataclass(frozen=True)
+class Names:
+    cluster: str
+
+    @property
+    def network(self) -> str:
+        return f"gisbox-{self.cluster}"
+
+    @property
+    def scheduler(self) -> str:
+        return f"gisbox-{self.cluster}-scheduler"
+
+    def worker(self, i: int) -> str:
+        return f"gisbox-{self.cluster}-worker-{i}"
+
+    @property
+    def address(self) -> str:
+        """The scheduler's address inside the cluster's network."""
+        return f"tcp://{self.scheduler}:{SCHEDULER_PORT}"
+
+
+def names(name: str) -> Names:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,40}", name):
+        raise UsageError(
+            f"--name {name!r}: not a usable cluster name",
+            hint="lower-case letters, digits, '.', '_' and '-'",
+        )
+    return Names(name)
+
+
+def user_of(spec: Spec, opts: ClusterOptions) -> str:
+    return opts.user or f"{spec.runtime.uid}:{spec.runtime.uid}"
+
+
+def hardening(spec: Spec, user: str) -> list[str]:
+    """`run` flags every container of the cluster gets."""
+    uid, _, gid = user.partition(":")
+    home = f"/home/{spec.runtime.user}"
+    return [
+        "--user", user,
+        "--read-only",
+        "--tmpfs", "/tmp:rw,nosuid,nodev,size=512m,mode=1777",
+        "--tmpfs", f"{home}:rw,nosuid,nodev,size=64m,uid={uid},gid={gid or uid},mode=0700",
+        "-e", f"HOME={home}",
+        "-e", f"PYTHONPATH={RUNTIME_DIR}",  # gisbox.runtime, for --preload and the probes
+        "-e", f"PROJ_USER_WRITABLE_DIRECTORY={home}/.local/share/proj",
+        "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges",
+    ]  # fmt: skip
+
+
+def health_options(port: int, shell: bool) -> list[str]:
+    if not shell:  # distroless: no /bin/sh for --health-cmd; the image's own HEALTHCHECK stays
+        return []
+    return [
+        "--health-cmd", f"python -m gisbox.runtime.cluster.health {port}",
+        "--health-interval", "5s",
+        "--health-timeout", "5s",
+        "--health-start-period", "90s",
+        "--health-retries", "3",
+    ]  # fmt: skip
+
+
+def scheduler_command() -> list[str]:
+    return [
+        "dask", "scheduler",
+        "--host", "0.0.0.0",
+        "--port", str(SCHEDULER_PORT),
+        "--dashboard-address", f":{DASHBOARD_PORT}",
+        "--preload", PRELOAD,
+    ]  # fmt: skip
+
+
+def worker_command(n: Names, opts: ClusterOptions, i: int) -> list[str]:
+    return [
+        "dask", "worker", n.address,
+        "--name", f"worker-{i}",
+        "--nworkers", "1",
+        "--nthreads", str(opts.threads),
+        "--memory-limit", str(opts.memory_limit),
+        "--dashboard-address", f":{WORKER_HTTP_PORT}",
+        "--local-directory", "/tmp",
+        "--preload", PRELOAD,
+    ]  # fmt: skip
+
+
+def check_data_dir(data: Path, user: str) -> Path:
+    """The data directory, absolute, writable by the containers' user."""
+    data = data.resolve()
+    if not data.is_dir():
+        raise UsageError(f"--data {data}: no such directory")
+    uid = int(user.split(":")[0])
+    st = data.stat()
+    writable = (st.st_uid == uid and st.st_mode & 0o200) or st.st_mode & 0o002
+    if not writable:
+        raise UsageError(
+            f"--data {data}: the containers run as uid {uid}, which cannot write there "
+            f"(owner uid {st.st_uid}, mode {st.st_mode & 0o777:o})",
+            hint=f"chown {uid} {data} (or chmod o+rwx), or pass --user $(id -u):$(id -g)",
+        )
+    return data
+
+
+def dashboard_url(port: int, bokeh: bool) -> str:
+    """Dask's dashboard needs bokeh; without it the scheduler still serves its info pages."""
+    return f"http://127.0.0.1:{port}/" + ("status" if bokeh else "info/main/workers.html")
+
+
+def client_command(workload_args: tuple[str, ...], n: Names) -> list[str]:
+    if "--cluster" in workload_args:
+        raise UsageError("gisbox cluster run adds --cluster itself; leave it out")
+    return ["gisbox", "run", *workload_args, "--cluster", n.address]
