@@ -23,7 +23,7 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 
 from gisbox.runtime.cluster import differing, digest, identity
 
-log = logging.getLogger("gisbox.cluster")
+log = logging.getLogger("distributed.gisbox")  # Dask configures "distributed" logging
 CHECK_TIMEOUT_S = 300
 
 

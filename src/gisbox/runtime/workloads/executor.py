@@ -144,7 +144,7 @@ def connect(address: str | None) -> Any:
     from distributed import Client
 
     try:
-        return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        return Client(address, timeout=CONNECT_TIMEOUT_S)  # the default: as_completed needs one
     except (OSError, TimeoutError) as exc:
         raise WorkloadInputError(
             f"--cluster {address}: no Dask scheduler answers there ({exc})",
