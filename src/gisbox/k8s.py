@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from gisbox.cluster_containers import PRELOAD, RUNTIME_DIR
 from gisbox.runtime.atomic import write_text_atomic
 from gisbox.runtime.errors import UsageError
 from gisbox.spec import Spec
@@ -85,6 +86,7 @@ def writable(spec: Spec) -> tuple[list[dict[str, Any]], list[dict[str, Any]], li
     mounts = [{"name": "tmp", "mountPath": "/tmp"}, {"name": "home", "mountPath": home}]
     env = [
         {"name": "HOME", "value": home},
+        {"name": "PYTHONPATH", "value": RUNTIME_DIR},  # gisbox.runtime for Dask's --preload
         {"name": "PROJ_USER_WRITABLE_DIRECTORY", "value": f"{home}/.local/share/proj"},
     ]
     return volumes, mounts, env
@@ -167,7 +169,8 @@ def dask_manifests(
     spec: Spec, image: str, workers: int, resources: Resources, job_command: list[str]
 ) -> list[Manifest]:
     name = name_of(spec)
-    scheduler = container(spec, "scheduler", image, ["dask", "scheduler"], resources)
+    preload = ["--preload", PRELOAD]  # gisbox check at start; one fingerprint for all
+    scheduler = container(spec, "scheduler", image, ["dask", "scheduler", *preload], resources)
     scheduler["ports"] = [
         {"name": "tcp-comm", "containerPort": 8786, "protocol": "TCP"},
         {"name": "http-dashboard", "containerPort": 8787, "protocol": "TCP"},
@@ -176,7 +179,7 @@ def dask_manifests(
     scheduler["readinessProbe"] = {**health, "initialDelaySeconds": 0, "periodSeconds": 5}
     scheduler["livenessProbe"] = {**health, "initialDelaySeconds": 15, "periodSeconds": 20}
     worker_args = ["dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--dashboard",
-                   "--dashboard-address", "8788", "--memory-limit", "auto"]  # fmt: skip
+                   "--dashboard-address", "8788", "--memory-limit", "auto", *preload]  # fmt: skip
     worker = container(spec, "worker", image, worker_args, resources)
     worker["ports"] = [{"name": "http-dashboard", "containerPort": 8788, "protocol": "TCP"}]
     worker["livenessProbe"] = {"httpGet": {"port": "http-dashboard", "path": "/health"}}
@@ -210,6 +213,8 @@ def dask_manifests(
             },
         },
     }
+    if job_command[:1] == ["run"]:  # the workload runs on the DaskCluster's workers
+        job_command = [*job_command, "--cluster", f"tcp://{name}-scheduler:8786"]
     run = container(spec, "run", image, ["/usr/local/bin/gisbox", *job_command], resources)
     job = {
         "apiVersion": "batch/v1",

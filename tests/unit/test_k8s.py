@@ -141,6 +141,12 @@ def test_the_command_writes_one_yaml_file_per_kind(tmp_path: Path) -> None:
     job = yaml.safe_load((out / "job.yaml").read_text())
     (c,) = job["spec"]["template"]["spec"]["containers"]
     assert c["args"] == ["/usr/local/bin/gisbox", "run", "moran", "/data/parcels.gpkg",
-                         "--column", "price"]  # fmt: skip
+                         "--column", "price", "--cluster",
+                         "tcp://analysis-scheduler:8786"]  # fmt: skip
+    cluster = yaml.safe_load((out / "daskcluster.yaml").read_text())["spec"]
+    for role in ("scheduler", "worker"):
+        (proc,) = cluster[role]["spec"]["containers"]
+        assert proc["args"][-2:] == ["--preload", "gisbox.runtime.cluster.preload"]
+        assert {"name": "PYTHONPATH", "value": "/opt/gisbox"} in proc["env"]
     default_job = manifests(spec_of(False), IMAGE)[1]["spec"]["template"]["spec"]
     assert default_job["containers"][0]["args"][1:] == ["check", "--workloads"]
