@@ -32,6 +32,7 @@ from gisbox.cluster_containers import (
     NANNY_HEADROOM,
     SCHEDULER_PORT,
     WORKER_HTTP_PORT,
+    WORKER_MALLOC,
     ClusterOptions,
     Names,
     check_data_dir,
@@ -121,6 +122,7 @@ def up(
                 *common, "--name", n.worker(i), "--hostname", n.worker(i),
                 "--label", "gisbox.role=worker",
                 "--memory", str(mem), "--memory-swap", str(mem),
+                "-e", f"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON={WORKER_MALLOC}",
                 *health_options(WORKER_HTTP_PORT, shell),
             ], n.worker(i))  # fmt: skip
         on_step(f"waiting for {opts.workers} worker(s) to pass gisbox check and join")

@@ -121,6 +121,17 @@ def scheduler_command() -> list[str]:
     ]  # fmt: skip
 
 
+# Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 for its workers; setting it turns off
+# glibc's dynamic mmap threshold, so every block-sized NumPy temporary is mmapped, faulted
+# in and unmapped again (measured: most of a worker's CPU in the kernel, the cluster slower
+# than one process). Both thresholds at 16 MiB keep such arrays on the heap and still
+# return memory to the system in large pieces.
+WORKER_MALLOC = (
+    "{'MALLOC_TRIM_THRESHOLD_': 16777216, 'MALLOC_MMAP_THRESHOLD_': 16777216, "
+    "'OMP_NUM_THREADS': 1, 'MKL_NUM_THREADS': 1, 'OPENBLAS_NUM_THREADS': 1}"
+)
+
+
 def worker_command(n: Names, opts: ClusterOptions, i: int) -> list[str]:
     return [
         "dask", "worker", n.address,

@@ -23,7 +23,7 @@ from libpysal import weights as lw
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from gisbox.runtime.workloads import WorkloadInputError, chunked, chunked_dask, features, tiles
+from gisbox.runtime.workloads import WorkloadInputError, chunked, features, tiles
 from gisbox.runtime.workloads.autocorr import AutocorrRequest
 from gisbox.runtime.workloads.autocorr import run as autocorr_run
 from gisbox.runtime.workloads.cli import main as run_main
@@ -73,7 +73,7 @@ def test_chunked_on_the_cluster_writes_the_same_cog(
         inputs=(bands,), output=tmp_path / "many.tif", op=op, size=size, block=block
     )
     s1 = chunked.run(one)
-    s2 = chunked_dask.run(many, executor)
+    s2 = chunked.run(many, executor=executor)
     assert one.output.read_bytes() == many.output.read_bytes()  # same pixels, same COG
     for key in ("valid_pixels", "mean", "min", "max", "blocks", "width", "height"):
         assert s1[key] == s2[key], key

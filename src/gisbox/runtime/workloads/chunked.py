@@ -1,7 +1,9 @@
 """Windowed raster processing to a Cloud Optimized GeoTIFF, in bounded memory.
 
 The raster is processed block by block (rasterio windows); focal operations
-read each block with a halo of `size // 2` pixels. Memory is bounded by the
+read each block with a halo of `size // 2` pixels. With `--cluster` the blocks
+are computed on a Dask cluster's workers, one task per block reading its own
+halo (see `run`). Memory is bounded by the
 block size and GDAL's block cache (`cache_mb`), never by the raster: blocks
 go to a tiled intermediate GeoTIFF beside the output, which GDAL's COG driver
 then copies (with overviews) into place. The kernels add neighbours in a fixed
@@ -14,6 +16,7 @@ Operations (float32 output, NaN where no valid input):
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import time
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
+from gisbox.runtime.workloads.executor import DaskExecutor, Executor
 from gisbox.runtime.workloads.inputs import Progress, no_progress, staged_file
 
 OPS = ("ndvi", "focal-mean")
@@ -173,12 +177,80 @@ def _accumulate(stats: dict[str, Any], out: Any) -> None:
         stats["max"] = max(stats["max"], float(valid.max()))
 
 
+def interim_profile(req: ChunkedRequest, src: _Sources) -> dict[str, Any]:
+    """The tiled float32 GeoTIFF the blocks go to before GDAL's COG copy."""
+    return {
+        "driver": "GTiff",
+        "width": src.width,
+        "height": src.height,
+        "count": 1,
+        "dtype": "float32",
+        "nodata": float("nan"),
+        "crs": src.profile.get("crs"),
+        "transform": src.profile["transform"],
+        "tiled": True,
+        "blockxsize": min(req.block, 512),
+        "blockysize": min(req.block, 512),
+        "BIGTIFF": "IF_SAFER",
+    }
+
+
+def summary(
+    req: ChunkedRequest, src: _Sources, stats: dict[str, Any], blocks: int, started: float
+) -> dict[str, Any]:
+    n = stats["valid"]
+    return {
+        "workload": "chunked",
+        "op": req.op,
+        "inputs": [str(p) for p in req.inputs],
+        "bands": list(req.band_list()),
+        "size": req.size if req.op == "focal-mean" else None,
+        "output": str(req.output),
+        "width": src.width,
+        "height": src.height,
+        "block": req.block,
+        "blocks": blocks,
+        "valid_pixels": n,
+        "mean": stats["sum"] / n if n else None,
+        "min": stats["min"] if n else None,
+        "max": stats["max"] if n else None,
+        "seconds": round(time.perf_counter() - started, 3),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run(req: ChunkedRequest, progress: Progress = no_progress) -> dict[str, Any]:
-    """Process `req.inputs` block by block and write `req.output` as a COG; a summary."""
+_OPEN: dict[ChunkedRequest, tuple[ExitStack, _Sources]] = {}
+
+
+def compute_block(block: tuple[int, int, int, int], req: ChunkedRequest) -> Any:
+    """One output block (float32), for a worker: the inputs stay open in the process."""
+    import rasterio
+
+    if req not in _OPEN:
+        while len(_OPEN) >= 4:  # a few requests' inputs at most
+            _OPEN.pop(next(iter(_OPEN)))[0].close()
+        stack = ExitStack()
+        _OPEN[req] = (stack, _Sources(req, stack))
+    src = _OPEN[req][1]
+    row, col, h, w = block
+    with rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
+        return _kernel(req, src.read(row, col, h, w, req.halo)).astype("float32")
+
+
+def run(
+    req: ChunkedRequest, progress: Progress = no_progress, executor: Executor | None = None
+) -> dict[str, Any]:
+    """Process `req.inputs` block by block and write `req.output` as a COG; a summary.
+
+    With a `DaskExecutor` the blocks are computed on the cluster's workers (each task
+    reads its own block with its halo, so no data moves between workers) and come back
+    here in order, at most four per worker in flight: this process writes them exactly
+    as it writes its own, so the COG is byte-identical.
+    """
     import numpy as np
     import rasterio
     from rasterio.shutil import copy as gdal_copy
@@ -191,51 +263,30 @@ def run(req: ChunkedRequest, progress: Progress = no_progress) -> dict[str, Any]
     with ExitStack() as stack, rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
         src = _Sources(req, stack)
         blocks = list(_blocks(src.width, src.height, req.block))
-        profile = {
-            "driver": "GTiff",
-            "width": src.width,
-            "height": src.height,
-            "count": 1,
-            "dtype": "float32",
-            "nodata": float("nan"),
-            "crs": src.profile.get("crs"),
-            "transform": src.profile["transform"],
-            "tiled": True,
-            "blockxsize": min(req.block, 512),
-            "blockysize": min(req.block, 512),
-            "BIGTIFF": "IF_SAFER",
-        }
+        profile = interim_profile(req, src)
         interim = req.output.with_name(f".{req.output.stem}.{os.getpid()}.blocks.tif")
         try:
             with staged_file(req.output) as staged:
+                if isinstance(executor, DaskExecutor):
+                    task = functools.partial(compute_block, req=req)
+                    results = executor.stream(task, blocks, window=4 * executor.workers)
+                else:
+                    results = (
+                        _kernel(req, src.read(r, c, h, w, req.halo)).astype("float32")
+                        for r, c, h, w in blocks
+                    )
                 with rasterio.open(interim, "w", **profile) as dst:
-                    for i, (row, col, h, w) in enumerate(blocks):
-                        out = _kernel(req, src.read(row, col, h, w, req.halo)).astype("float32")
+                    for i, ((row, col, h, w), out) in enumerate(zip(blocks, results, strict=True)):
                         dst.write(out, 1, window=Window(col, row, w, h))
                         _accumulate(stats, out)
                         progress(i + 1, len(blocks))
                 gdal_copy(interim, staged, driver="COG", **COG_OPTIONS)
         finally:
             interim.unlink(missing_ok=True)
-    n = stats["valid"]
-    return {
-        "workload": "chunked",
-        "op": req.op,
-        "inputs": [str(p) for p in req.inputs],
-        "bands": list(req.band_list()),
-        "size": req.size if req.op == "focal-mean" else None,
-        "output": str(req.output),
-        "width": src.width,
-        "height": src.height,
-        "block": req.block,
-        "blocks": len(blocks),
-        "valid_pixels": n,
-        "mean": stats["sum"] / n if n else None,
-        "min": stats["min"] if n else None,
-        "max": stats["max"] if n else None,
-        "seconds": round(time.perf_counter() - started, 3),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-    }
+    result = summary(req, src, stats, len(blocks), started)
+    if isinstance(executor, DaskExecutor):
+        result["cluster"] = {"address": executor.address, "workers": executor.worker_peaks()}
+    return result
 
 
 def in_memory(req: ChunkedRequest) -> Any:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
-from gisbox.runtime.workloads.executor import DaskExecutor, WorkloadFailed, connect, executor_for
+from gisbox.runtime.workloads.executor import WorkloadFailed, connect, executor_for
 from gisbox.runtime.workloads.inputs import (
     Progress,
     require,
@@ -185,12 +185,7 @@ def _dispatch(args: argparse.Namespace, client: Any) -> dict[str, Any]:
             block=args.block,
             cache_mb=args.cache_mb,
         )
-        progress = _progress(f"chunked {args.op}", args.progress)
-        if isinstance(executor, DaskExecutor):
-            from gisbox.runtime.workloads import chunked_dask
-
-            return chunked_dask.run(creq, executor, progress)
-        return chunked.run(creq, progress)
+        return chunked.run(creq, _progress(f"chunked {args.op}", args.progress), executor)
     from gisbox.runtime.workloads import tiles
 
     treq = tiles.TilesRequest(

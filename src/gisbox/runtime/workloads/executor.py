@@ -113,6 +113,13 @@ class DaskExecutor:
         finally:
             self.client.cancel(futures)
 
+    def worker_peaks(self) -> dict[str, float]:
+        """Each worker's peak resident memory (MB) so far, keyed by its name."""
+        info = self.client.scheduler_info().get("workers", {})
+        names = {addr: str(w.get("name", addr)) for addr, w in info.items()}
+        peaks = self.client.run(_peak_rss_mb)
+        return {names.get(a, a): round(mb, 1) for a, mb in sorted(peaks.items())}
+
     def stream(self, fn: Callable[..., R], items: Sequence[Any], *, window: int = 0) -> Iterator[R]:
         window = window or 2 * self.workers
         pending: list[Any] = []
@@ -130,6 +137,12 @@ class DaskExecutor:
             raise explain_failure(exc, self.address) from exc
         finally:
             self.client.cancel(pending)
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def connect(address: str | None) -> Any:
