@@ -34,7 +34,7 @@ pytestmark = pytest.mark.docker
 
 NAME = "ci"
 SITE = {"input", "inputs", "output", "out_dir", "index", "raster", "seconds", "peak_rss_mb"}
-SITE |= {"cluster", "partitions"}
+SITE |= {"cluster", "partitions", "seconds_blocks"}
 
 
 def write_raster(path: Path, data: np.ndarray) -> None:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.docker
 
 # Keys that name where a run wrote or how long it took, not what it computed.
 SITE_KEYS = {"input", "inputs", "output", "out_dir", "index", "raster", "labels", "seconds"}
-SITE_KEYS |= {"peak_rss_mb"}
+SITE_KEYS |= {"peak_rss_mb", "seconds_blocks"}
 
 
 @pytest.fixture(scope="module")
