@@ -116,3 +116,38 @@ def test_status_of_no_cluster_and_up_without_an_image(
     assert res.exit_code == 2
     assert "lock has no `distributed`" in res.output  # the minimal profile: no Dask
     assert fake.called("network") == []  # nothing was started
+
+
+def test_the_gate_pauses_and_removes_a_worker_with_another_fingerprint() -> None:
+    from types import SimpleNamespace
+
+    from distributed.core import Status
+
+    from gisbox.runtime.cluster.preload import FingerprintGate
+
+    ours = identity({"env": {}})
+    callbacks: list[object] = []
+
+    class WorkerState(SimpleNamespace):
+        __hash__ = object.__hash__
+
+    def scheduler_with(extra: dict[str, object]) -> SimpleNamespace:
+        ws = WorkerState(extra=extra, status=Status.running, name="w1")
+        return SimpleNamespace(
+            workers={"tcp://w1:1": ws},
+            running={ws},
+            loop=SimpleNamespace(add_callback=callbacks.append),
+        )
+
+    gate = FingerprintGate(ours, [])
+    same = scheduler_with({"gisbox_identity": ours})
+    gate.add_worker(same, "tcp://w1:1")
+    assert gate.refused == [] and callbacks == []
+    other = scheduler_with({"gisbox_identity": identity({"env": {"GDAL_DATA": "/x"}})})
+    gate.add_worker(other, "tcp://w1:1")
+    ws = other.workers["tcp://w1:1"]
+    assert ws.status == Status.paused and ws not in other.running and len(callbacks) == 1
+    assert gate.refused[0]["sections"] == ["env"]
+    broken = FingerprintGate(ours, ["data.proj-db-missing: no proj.db"])
+    broken.add_worker(scheduler_with({"gisbox_identity": ours}), "tcp://w1:1")
+    assert "scheduler's gisbox check found errors" in broken.refused[0]["sections"][0]

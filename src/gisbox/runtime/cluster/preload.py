@@ -65,6 +65,10 @@ class FingerprintGate(SchedulerPlugin):
         if ws is None:
             return
         sections = differing(self.identity, (ws.extra or {}).get("gisbox_identity"))
+        if self.errors:  # the scheduler's own environment failed its check: nobody joins
+            sections = [
+                "(the scheduler's gisbox check found errors: " + "; ".join(self.errors) + ")"
+            ]
         if not sections:
             return
         ws.status = Status.paused  # no task reaches it before it is removed
@@ -86,11 +90,11 @@ class FingerprintGate(SchedulerPlugin):
 
 
 def setup_scheduler(scheduler: Any) -> None:
+    # Dask only logs a preload that raises and starts the scheduler anyway, so errors are
+    # not raised here: the gate refuses every worker and `status` shows them.
     fp, errors = run_check()
     if errors:
-        raise RefusedWorker(
-            "gisbox check found errors in the scheduler's environment: " + "; ".join(errors)
-        )
+        log.error("gisbox: the scheduler's gisbox check found errors: %s", "; ".join(errors))
     ident = identity(fp)
     gate = FingerprintGate(ident, errors)
     scheduler.add_plugin(gate, name=gate.name)
