@@ -5,24 +5,29 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gisbox.cli import cli, engine_option, project_option
+
+if TYPE_CHECKING:
+    from gisbox.engines import ContainerEngine
+    from gisbox.project import Project
 
 name_option = click.option(
     "--name", default="gisbox", show_default=True, help="The cluster's name (several may run)."
 )
 
 
-def _loaded(project: Path, engine: str | None):  # type: ignore[no-untyped-def]
+def _loaded(project: Path, engine: str | None) -> tuple[Project, ContainerEngine]:
     from gisbox.engines import select_engine
     from gisbox.project import Project
 
     return Project.load(project), select_engine(engine)
 
 
-def _bokeh(loaded) -> bool:  # type: ignore[no-untyped-def]
+def _bokeh(loaded: Project) -> bool:
     return "bokeh" in loaded.lock.versions()
 
 

@@ -60,6 +60,14 @@ def _http_ok(port: int) -> bool:
         return False
 
 
+def _members(
+    engine: ContainerEngine, n: Names
+) -> tuple[list[ContainerState], ContainerState | None]:
+    """The cluster's containers, and its scheduler's among them."""
+    found = engine.containers(f"{LABEL}={n.cluster}")
+    return found, next((c for c in found if c.name == n.scheduler), None)
+
+
 def _container(engine: ContainerEngine, label: str, name: str) -> ContainerState | None:
     return next((c for c in engine.containers(label) if c.name == name), None)
 
@@ -211,10 +219,9 @@ def status(
 ) -> dict[str, Any]:
     """Containers, the scheduler's view and whether the cluster is whole."""
     n = names(name)
-    found = engine.containers(f"{LABEL}={name}")
+    found, sched = _members(engine, n)
     if not found:
         raise UsageError(f"no cluster named {name!r}", hint="start one with `gisbox cluster up`")
-    sched = next((c for c in found if c.name == n.scheduler), None)
     image = (sched or found[0]).labels.get("gisbox.image", spec.reference)
     user = (sched or found[0]).labels.get("gisbox.user") or user_of(spec, ClusterOptions())
     view: dict[str, Any] = {}
@@ -271,8 +278,7 @@ def run_client(
 ) -> tuple[int, str, str]:
     """Run `gisbox run ARGS --cluster` in a client container on the cluster's network."""
     n = names(name)
-    found = engine.containers(f"{LABEL}={name}")
-    sched = next((c for c in found if c.name == n.scheduler), None)
+    _found, sched = _members(engine, n)
     if sched is None or sched.status != "running":
         raise UsageError(f"no running cluster named {name!r}", hint="`gisbox cluster up` first")
     image = sched.labels.get("gisbox.image", spec.reference)

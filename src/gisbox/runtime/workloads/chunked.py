@@ -29,7 +29,7 @@ from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
 from gisbox.runtime.workloads.executor import DaskExecutor, Executor
-from gisbox.runtime.workloads.inputs import Progress, no_progress, staged_file
+from gisbox.runtime.workloads.inputs import Progress, file_versions, no_progress, staged_file
 
 OPS = ("ndvi", "focal-mean")
 # GDAL compresses with several threads but writes the blocks in order: the same bytes
@@ -227,7 +227,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-_OPEN: dict[ChunkedRequest, tuple[ExitStack, _Sources]] = {}
+_OPEN: dict[tuple[Any, ...], tuple[ExitStack, _Sources]] = {}
 
 
 Block = tuple[int, int, int, int]  # row, col, height, width
@@ -238,17 +238,20 @@ def compute_blocks(batch: list[Block], req: ChunkedRequest) -> list[Any]:
     """Output blocks (float32), for a worker: the inputs stay open in the process."""
     import rasterio
 
-    if req not in _OPEN:
+    key = (req, file_versions(*req.inputs))
+    if key not in _OPEN:
         while len(_OPEN) >= 4:  # a few requests' inputs at most
             _OPEN.pop(next(iter(_OPEN)))[0].close()
         stack = ExitStack()
-        _OPEN[req] = (stack, _Sources(req, stack))
-    src = _OPEN[req][1]
+        _OPEN[key] = (stack, _Sources(req, stack))
+    src = _OPEN[key][1]
     with rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
-        return [
-            _kernel(req, src.read(row, col, h, w, req.halo)).astype("float32")
-            for row, col, h, w in batch
-        ]
+        return [_block(req, src, block) for block in batch]
+
+
+def _block(req: ChunkedRequest, src: _Sources, block: Block) -> Any:
+    row, col, h, w = block
+    return _kernel(req, src.read(row, col, h, w, req.halo)).astype("float32")
 
 
 def run(
@@ -286,10 +289,7 @@ def run(
                         executor.stream(task, batches, window=3 * executor.workers)
                     )
                 else:
-                    results = (
-                        _kernel(req, src.read(r, c, h, w, req.halo)).astype("float32")
-                        for r, c, h, w in blocks
-                    )
+                    results = (_block(req, src, block) for block in blocks)
                 with rasterio.open(interim, "w", **profile) as dst:
                     for i, ((row, col, h, w), out) in enumerate(zip(blocks, results, strict=True)):
                         dst.write(out, 1, window=Window(col, row, w, h))

@@ -12,7 +12,8 @@ Dask stays optional: it is imported only when `--cluster` is given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from gisbox.runtime.workloads import WorkloadInputError
@@ -102,16 +103,10 @@ class DaskExecutor:
 
         extra = {k: self.client.scatter(v, broadcast=True) for k, v in (shared or {}).items()}
         futures = [self.client.submit(fn, item, **extra, pure=False) for item in items]
-        try:
+        with self.failures(futures):
             for done, _ in enumerate(as_completed(futures), start=1):
                 progress(done, len(futures))
             return [f.result() for f in futures]
-        except Exception as exc:
-            if isinstance(exc, WorkloadInputError):
-                raise
-            raise explain_failure(exc, self.address) from exc
-        finally:
-            self.client.cancel(futures)
 
     def worker_peaks(self) -> dict[str, float]:
         """Each worker's peak resident memory (MB) so far, keyed by its name."""
@@ -123,20 +118,26 @@ class DaskExecutor:
     def stream(self, fn: Callable[..., R], items: Sequence[Any], *, window: int = 0) -> Iterator[R]:
         window = window or 2 * self.workers
         pending: list[Any] = []
-        it: Iterable[Any] = iter(items)
-        try:
-            for item in it:
+        with self.failures(pending):
+            for item in items:
                 pending.append(self.client.submit(fn, item, pure=False))
                 if len(pending) >= window:
                     yield pending.pop(0).result()
             while pending:
                 yield pending.pop(0).result()
+
+    @contextmanager
+    def failures(self, futures: list[Any]) -> Iterator[None]:
+        """A cluster's failure as WorkloadFailed (bad input stays itself); `futures`
+        cancelled however the block ends."""
+        try:
+            yield
+        except WorkloadInputError:
+            raise
         except Exception as exc:
-            if isinstance(exc, WorkloadInputError):
-                raise
             raise explain_failure(exc, self.address) from exc
         finally:
-            self.client.cancel(pending)
+            self.client.cancel(futures)
 
 
 def _peak_rss_mb() -> float:

@@ -26,7 +26,7 @@ from typing import Any
 
 from gisbox.runtime.workloads import WorkloadInputError
 from gisbox.runtime.workloads.executor import explain_failure
-from gisbox.runtime.workloads.inputs import missing, read_layer
+from gisbox.runtime.workloads.inputs import file_versions, missing, read_layer
 
 PARTITION_ROWS = 2000
 
@@ -78,12 +78,12 @@ def _validate(req: FeaturesRequest) -> None:
         raise WorkloadInputError(f"--raster {req.raster}: no such file")
 
 
-_OTHERS: dict[tuple[str, str], Any] = {}
+_OTHERS: dict[tuple[Any, ...], Any] = {}
 
 
 def _other(path: Path, crs: str) -> Any:
     """Another layer in the declared CRS, read once per process (workers reuse it)."""
-    key = (str(path), crs)
+    key = (file_versions(path), crs)
     if key not in _OTHERS:
         _OTHERS[key] = _with_crs(path).to_crs(crs)
     return _OTHERS[key]
@@ -113,6 +113,11 @@ def attributes(part: Any, req: FeaturesRequest) -> Any:
         for name, values in _zonal(part, req).items():
             out[name] = values
     return out
+
+
+def with_attributes(part: Any, req: FeaturesRequest) -> Any:
+    """The features of `part` (in the declared CRS) with their attribute columns."""
+    return part.join(attributes(part, req))
 
 
 def _zonal(part: Any, req: FeaturesRequest) -> dict[str, Any]:
@@ -165,8 +170,7 @@ def run(req: FeaturesRequest, client: Any = None) -> tuple[dict[str, Any], Any]:
         if path is not None:
             _other(path, crs.to_wkt())  # refuse a bad layer before any work
     if client is None:
-        projected = gdf.to_crs(crs)
-        columns = attributes(projected, req)
+        out = with_attributes(gdf.to_crs(crs), req)
         partitions = 1
     else:
         if missing("dask_geopandas"):
@@ -178,21 +182,19 @@ def run(req: FeaturesRequest, client: Any = None) -> tuple[dict[str, Any], Any]:
 
         partitions = max(1, -(-len(gdf) // PARTITION_ROWS))
         ddf = dask_geopandas.from_geopandas(gdf, npartitions=partitions).to_crs(crs)
-        meta = attributes(gdf.iloc[:0].to_crs(crs), req)
+        meta = with_attributes(gdf.iloc[:0].to_crs(crs), req)
         try:
-            columns = client.compute(ddf.map_partitions(attributes, req, meta=meta)).result()
+            out = client.compute(ddf.map_partitions(with_attributes, req, meta=meta)).result()
         except WorkloadInputError:
             raise
         except Exception as exc:
             raise explain_failure(exc, str(client.scheduler.address)) from exc
-        projected = gdf.to_crs(crs)
-    out = projected.join(columns)
     summary = {
         "workload": "features",
         "input": str(req.layer),
         "n": len(out),
         "crs": crs.to_string(),
-        "attributes": list(columns.columns),
+        "attributes": [c for c in out.columns if c not in gdf.columns],
         "partitions": partitions,
         "seconds": round(time.perf_counter() - started, 3),
     }

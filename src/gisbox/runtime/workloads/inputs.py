@@ -204,6 +204,17 @@ def staged_dir(path: Path, overwrite: bool) -> Iterator[Path]:
             shutil.rmtree(tmp)
 
 
+def file_versions(*paths: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of each file: a per-process cache keyed by this sees a
+    rewritten input (a long-lived Dask worker serves many jobs)."""
+    out = []
+    for p in paths:
+        if p is not None and p.exists():
+            st = p.stat()
+            out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 Progress = Callable[[int, int], None]
 
 

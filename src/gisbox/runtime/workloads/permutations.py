@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gisbox.runtime.workloads.executor import Executor, LocalExecutor
+from gisbox.runtime.workloads.executor import Executor
 
 BATCH = 100  # Moran's I permutations per task
 CHUNK = 256  # Gi* features per task
@@ -117,6 +117,3 @@ def gistar_inference(y: Any, w: Any, permutations: int, seed: int, executor: Exe
         "seed": seed,
     }
     return np.concatenate(executor.map(gistar_chunk, tasks, shared=shared))
-
-
-LOCAL = LocalExecutor()

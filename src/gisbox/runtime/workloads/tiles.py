@@ -29,6 +29,7 @@ from gisbox.runtime.workloads.executor import Executor, LocalExecutor
 from gisbox.runtime.workloads.inputs import (
     Progress,
     ensure_crs,
+    file_versions,
     no_progress,
     read_layer,
     staged_dir,
@@ -85,8 +86,20 @@ def _validate(req: TilesRequest, src: Any) -> None:
     vector_format(Path(req.index_name), "--index")
 
 
+_LABELS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
 def _labels(req: TilesRequest, crs: Any) -> tuple[Any, Any]:
-    """(label layer in the raster's CRS, burn values) or (None, None)."""
+    """(label layer in the raster's CRS, burn values) or (None, None); read once per
+    process and request (every partition on a worker, or here, uses the same)."""
+    key = (req, str(crs), file_versions(req.labels))
+    if key not in _LABELS:
+        _LABELS.clear()  # one request's labels at a time
+        _LABELS[key] = _read_labels(req, crs)
+    return _LABELS[key]
+
+
+def _read_labels(req: TilesRequest, crs: Any) -> tuple[Any, Any]:
     import numpy as np
     import pandas as pd
 
