@@ -143,9 +143,7 @@ def main() -> None:
     for worker, mb in many["cluster"]["workers"].items():
         print(f"peak RSS         {worker}: {mb:.0f} MB of {limit // MIB} MiB "
               f"({'under' if mb * 1e6 < limit else 'OVER'} its limit)")  # fmt: skip
-    print(
-        "(the client writes the blocks in order and copies them into one COG: that part is serial)"
-    )
+    print("(the workers write regions and their overviews; the COG copy is one process)")
     print(f"outputs          {'byte-identical' if same else 'DIFFERENT'}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -224,7 +224,7 @@ def test_a_worker_killed_mid_job_does_not_change_the_result(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while not list(data.glob(".killed-b*.blocks.tif")):  # the client is writing strips
+    while not list(data.glob(".killed-b*.parts/r*.tif")):  # the workers are writing regions
         assert job.poll() is None and time.monotonic() < deadline, job.communicate()
         time.sleep(0.2)
     time.sleep(1)

@@ -155,7 +155,7 @@ def test_cli_runs_the_workload_and_reports_progress(bands: Path, tmp_path: Path)
     args = ["run", "chunked", "focal-mean", str(bands), "--out", str(out), "--block", "32"]
     res = CliRunner().invoke(cli, [*args, "--progress"])
     assert res.exit_code == 0, res.output
-    assert "chunked focal-mean: 35/35 (100%)" in res.output and "peak_rss_mb" in res.output
+    assert "chunked focal-mean, regions: 4/4 (100%)" in res.output and "peak_rss_mb" in res.output
     assert out.exists()
     res = CliRunner().invoke(cli, ["run", "chunked", "slope", str(bands), "--out", str(out)])
     assert res.exit_code == 2 and "invalid choice: 'slope'" in res.output

@@ -1,13 +1,14 @@
 """Windowed raster processing to a Cloud Optimized GeoTIFF, in bounded memory.
 
 The raster is processed block by block (rasterio windows); focal operations
-read each block with a halo of `size // 2` pixels. With `--cluster` the blocks
-are computed on a Dask cluster's workers, one task per block reading its own
-halo (see `run`). Memory is bounded by the
-block size and GDAL's block cache (`cache_mb`), never by the raster: blocks
-go to a tiled intermediate GeoTIFF beside the output, which GDAL's COG driver
-then copies (with overviews) into place. The kernels add neighbours in a fixed
-order, so the chunked result is bit-identical to `in_memory()`.
+read each block with a halo of `size // 2` pixels. Blocks are grouped into
+regions, one task each; a task writes its region and the region's overview
+levels beside the output (`cog_parts`), in this process or, with `--cluster`,
+on a Dask cluster's workers, and GDAL's COG driver copies the mosaic of the
+regions into one COG (DEFLATE, overviews). Memory is bounded by the block
+size and GDAL's block cache (`cache_mb`), never by the raster. The kernels add
+neighbours in a fixed order, so the chunked result is bit-identical to
+`in_memory()` and the COG is the same bytes however the work was split.
 
 Operations (float32 output, NaN where no valid input):
 - `ndvi`: (NIR - red) / (NIR + red) from two bands (`bands=(red, nir)`);
@@ -17,9 +18,9 @@ Operations (float32 output, NaN where no valid input):
 from __future__ import annotations
 
 import functools
-import itertools
-import os
+import math
 import resource
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -27,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.runtime.workloads import WorkloadInputError
-from gisbox.runtime.workloads.executor import DaskExecutor, Executor
+from gisbox.runtime.workloads import WorkloadInputError, cog_parts
+from gisbox.runtime.workloads.cog_parts import Region
+from gisbox.runtime.workloads.executor import DaskExecutor, Executor, LocalExecutor
 from gisbox.runtime.workloads.inputs import Progress, file_versions, no_progress, staged_file
 
 OPS = ("ndvi", "focal-mean")
@@ -169,6 +171,17 @@ def _blocks(width: int, height: int, block: int) -> Iterator[tuple[int, int, int
             yield row, col, min(block, height - row), min(block, width - col)
 
 
+def _new_stats() -> dict[str, Any]:
+    return {"valid": 0, "sum": 0.0, "min": math.inf, "max": -math.inf}
+
+
+def _merge(stats: dict[str, Any], part: dict[str, Any]) -> None:
+    stats["valid"] += part["valid"]
+    stats["sum"] += part["sum"]
+    stats["min"] = min(stats["min"], part["min"])
+    stats["max"] = max(stats["max"], part["max"])
+
+
 def _accumulate(stats: dict[str, Any], out: Any) -> None:
     import numpy as np
 
@@ -178,24 +191,6 @@ def _accumulate(stats: dict[str, Any], out: Any) -> None:
         stats["sum"] += float(valid.sum(dtype="float64"))
         stats["min"] = min(stats["min"], float(valid.min()))
         stats["max"] = max(stats["max"], float(valid.max()))
-
-
-def interim_profile(req: ChunkedRequest, src: _Sources) -> dict[str, Any]:
-    """The tiled float32 GeoTIFF the blocks go to before GDAL's COG copy."""
-    return {
-        "driver": "GTiff",
-        "width": src.width,
-        "height": src.height,
-        "count": 1,
-        "dtype": "float32",
-        "nodata": float("nan"),
-        "crs": src.profile.get("crs"),
-        "transform": src.profile["transform"],
-        "tiled": True,
-        "blockxsize": min(req.block, 512),
-        "blockysize": min(req.block, 512),
-        "BIGTIFF": "IF_SAFER",
-    }
 
 
 def summary(
@@ -230,26 +225,58 @@ def peak_rss_mb() -> float:
 _OPEN: dict[tuple[Any, ...], tuple[ExitStack, _Sources]] = {}
 
 
-Block = tuple[int, int, int, int]  # row, col, height, width
-BLOCKS_PER_TASK = 4  # fewer, larger tasks: less of two cores goes to Dask's bookkeeping
-
-
-def compute_blocks(batch: list[Block], req: ChunkedRequest) -> list[Any]:
-    """Output blocks (float32), for a worker: the inputs stay open in the process."""
-    import rasterio
-
+def _sources(req: ChunkedRequest) -> _Sources:
+    """The inputs, kept open in a worker process between its tasks."""
     key = (req, file_versions(*req.inputs))
     if key not in _OPEN:
         while len(_OPEN) >= 4:  # a few requests' inputs at most
             _OPEN.pop(next(iter(_OPEN)))[0].close()
         stack = ExitStack()
         _OPEN[key] = (stack, _Sources(req, stack))
-    src = _OPEN[key][1]
+    return _OPEN[key][1]
+
+
+def write_region(
+    region: Region, req: ChunkedRequest, parts: Path, src: _Sources | None = None
+) -> dict[str, Any]:
+    """One task: the region's blocks (each read with its halo) into its part file, then
+    its overview levels; the statistics of its pixels. `src`: this process's inputs
+    (a worker's stay open between tasks)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    if not parts.is_dir():
+        raise WorkloadInputError(
+            f"{parts}: this worker does not see the output's directory ({socket.gethostname()})",
+            "the client and the workers must see inputs and outputs at the same paths: "
+            "gisbox cluster up --data DIR mounts DIR at /data everywhere; on Kubernetes, "
+            "mount one shared volume in the Job and the workers",
+        )
+    src = src or _sources(req)
+    row, col, h, w = region
+    stats = _new_stats()
+    from affine import Affine
+
+    at = src.profile["transform"] @ Affine.translation(col, row)
+    profile = cog_parts.part_profile(w, h, req.block, at)
     with rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
-        return [_block(req, src, block) for block in batch]
+        with (
+            cog_parts.written(parts / cog_parts.part_name(region)) as tmp,
+            rasterio.open(tmp, "w", **profile) as dst,
+        ):
+            for r, c, bh, bw in _blocks(w, h, req.block):
+                out = _block(req, src, (row + r, col + c, bh, bw))
+                dst.write(out, 1, window=Window(c, r, bw, bh))
+                _accumulate(stats, out)
+        cog_parts.write_levels(parts, region, overview_factors(src), req.block)
+    return stats
 
 
-def _block(req: ChunkedRequest, src: _Sources, block: Block) -> Any:
+def overview_factors(src: _Sources) -> list[int]:
+    return cog_parts.overview_factors(src.width, src.height)
+
+
+def _block(req: ChunkedRequest, src: _Sources, block: Region) -> Any:
     row, col, h, w = block
     return _kernel(req, src.read(row, col, h, w, req.halo)).astype("float32")
 
@@ -259,47 +286,45 @@ def run(
 ) -> dict[str, Any]:
     """Process `req.inputs` block by block and write `req.output` as a COG; a summary.
 
-    With a `DaskExecutor` the blocks are computed on the cluster's workers, a few per
-    task (each reads its blocks with their halo, so no data moves between workers), and
-    come back here in order, three tasks per worker in flight: this process writes them
-    exactly as it writes its own, so the COG is byte-identical.
+    The raster is cut into regions of up to 4 x 4 blocks, one task each (see
+    `cog_parts`): a task reads its blocks with their halo, writes its region and the
+    region's overview levels beside the output. With a `DaskExecutor` the tasks run
+    on the cluster's workers, which must see the output's directory at the same path
+    (`gisbox cluster` mounts one data directory everywhere); only each region's
+    statistics come back. The COG is the same bytes either way.
     """
-    import numpy as np
     import rasterio
     from rasterio.shutil import copy as gdal_copy
-    from rasterio.windows import Window
 
     if req.output.suffix.lower() not in (".tif", ".tiff"):
         raise WorkloadInputError(f"--out {req.output}: a COG is a GeoTIFF; name it .tif")
     started = time.perf_counter()
-    stats: dict[str, Any] = {"valid": 0, "sum": 0.0, "min": np.inf, "max": -np.inf}
-    with ExitStack() as stack, rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
+    env = rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1)
+    with ExitStack() as stack, env:
         src = _Sources(req, stack)
-        blocks = list(_blocks(src.width, src.height, req.block))
-        profile = interim_profile(req, src)
-        interim = req.output.with_name(f".{req.output.stem}.{os.getpid()}.blocks.tif")
-        try:
-            with staged_file(req.output) as staged:
-                results: Iterator[Any]
-                if isinstance(executor, DaskExecutor):
-                    task = functools.partial(compute_blocks, req=req)
-                    n = BLOCKS_PER_TASK
-                    batches = [blocks[i : i + n] for i in range(0, len(blocks), n)]
-                    results = itertools.chain.from_iterable(
-                        executor.stream(task, batches, window=3 * executor.workers)
-                    )
-                else:
-                    results = (_block(req, src, block) for block in blocks)
-                with rasterio.open(interim, "w", **profile) as dst:
-                    for i, ((row, col, h, w), out) in enumerate(zip(blocks, results, strict=True)):
-                        dst.write(out, 1, window=Window(col, row, w, h))
-                        _accumulate(stats, out)
-                        progress(i + 1, len(blocks))
-                stats["blocks_s"] = time.perf_counter() - started
-                gdal_copy(interim, staged, driver="COG", **COG_OPTIONS)
-        finally:
-            interim.unlink(missing_ok=True)
-    result = summary(req, src, stats, len(blocks), started)
+        factors = overview_factors(src)
+        todo = cog_parts.regions(src.width, src.height, req.block, factors)
+        with cog_parts.parts_dir(req.output) as parts, staged_file(req.output) as staged:
+            local = not isinstance(executor, DaskExecutor)
+            task = functools.partial(write_region, req=req, parts=parts, src=src if local else None)
+            done = (executor or LocalExecutor()).map(task, todo, progress=progress)
+            stats = _new_stats()
+            for part in done:  # in region order: the same sum in any run
+                _merge(stats, part)
+            stats["blocks_s"] = time.perf_counter() - started
+            crs = src.profile.get("crs")
+            mosaic = cog_parts.write_mosaic(
+                parts,
+                todo,
+                (src.width, src.height),
+                factors,
+                crs.to_wkt() if crs else None,
+                src.profile["transform"],
+            )
+            gdal_copy(mosaic, staged, driver="COG", **COG_OPTIONS)
+    blocks = len(list(_blocks(src.width, src.height, req.block)))
+    result = summary(req, src, stats, blocks, started)
+    result["regions"] = len(todo)
     if isinstance(executor, DaskExecutor):
         result["cluster"] = {"address": executor.address, "workers": executor.worker_peaks()}
     return result

@@ -185,7 +185,7 @@ def _dispatch(args: argparse.Namespace, client: Any) -> dict[str, Any]:
             block=args.block,
             cache_mb=args.cache_mb,
         )
-        return chunked.run(creq, _progress(f"chunked {args.op}", args.progress), executor)
+        return chunked.run(creq, _progress(f"chunked {args.op}, regions", args.progress), executor)
     from gisbox.runtime.workloads import tiles
 
     treq = tiles.TilesRequest(
