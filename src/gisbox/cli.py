@@ -393,4 +393,5 @@ def main() -> None:
     cli()
 
 
-from gisbox import cli_cluster  # noqa: E402,F401  (registers `gisbox cluster` on `cli`)
+# the command groups in their own modules register themselves on `cli`
+from gisbox import cli_cluster, cli_sbom  # noqa: E402,F401

@@ -40,7 +40,13 @@ STDLIB_EXCLUDES = (
 # site-packages.
 TEST_ONLY_MODULES = ("numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so")
 # stdlib-only scripts the builder runs from .gisbox/ (stdlib_zip.py also the runtime stage)
-BUILDER_SCRIPTS = ("bootstrap_uv.py", "strip_safely.py", "link_duplicates.py", "stdlib_zip.py")
+BUILDER_SCRIPTS = (
+    "bootstrap_uv.py",
+    "strip_safely.py",
+    "link_duplicates.py",
+    "rewrite_records.py",
+    "stdlib_zip.py",
+)
 # distroless: the assembler (builder/) and what it unpacks, under .gisbox/build/
 ROOTFS_SCRIPT = "assemble_rootfs.py"
 ROOTFS_MANIFEST = "rootfs.txt"

@@ -16,6 +16,7 @@ import os
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -50,6 +51,7 @@ class ImageInfo:
     healthcheck: tuple[str, ...] = ()
     architecture: str = ""  # "amd64", "arm64"
     repo_digests: tuple[str, ...] = ()  # "registry/repo@sha256:…", once pushed or pulled
+    created: str = ""  # RFC 3339
 
     @classmethod
     def from_inspect(cls, data: Mapping[str, Any]) -> ImageInfo:
@@ -68,6 +70,7 @@ class ImageInfo:
             healthcheck=tuple(health.get("Test") or ()),
             architecture=str(data.get("Architecture") or ""),
             repo_digests=tuple(data.get("RepoDigests") or ()),
+            created=str(data.get("Created") or ""),
         )
 
 
@@ -184,6 +187,11 @@ class ContainerEngine(ABC):
 
     @abstractmethod
     def remove_container(self, name: str) -> None: ...
+
+    def export_filesystem(self, ref: str) -> AbstractContextManager[IO[bytes]]:
+        """The image's root filesystem as a tar stream (a container is created, never
+        started, and removed afterwards)."""
+        raise EngineError(f"{self.name} cannot export an image's filesystem")
 
     @abstractmethod
     def containers(self, label: str) -> list[ContainerState]:

@@ -9,7 +9,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -235,6 +236,29 @@ class CliEngine(ContainerEngine):
 
     def save(self, ref: str, dest: Path) -> None:
         self.command("save", "-o", str(dest), ref, timeout=1800)
+
+    @contextmanager
+    def export_filesystem(self, ref: str) -> Iterator[IO[bytes]]:
+        created = self.command("create", ref, "/gisbox-never-started", timeout=120)
+        container = created.stdout.strip().splitlines()[-1]
+        proc = subprocess.Popen(
+            [self.path, "export", container],
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert proc.stdout is not None
+            yield proc.stdout
+            while proc.stdout.read(1 << 20):  # the tar's padding: let export finish
+                pass
+        finally:
+            proc.stdout and proc.stdout.close()
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            code = proc.wait()
+            self.remove_container(container)
+        if code != 0:
+            raise EngineError(f"{self.name} export of {ref} failed: {err.strip()[-800:]}")
 
     def remove_container(self, name: str) -> None:
         self.command("rm", "-f", "-v", name, check=False)

@@ -1,5 +1,8 @@
 """What must hold inside the `minimal` image, checked as its user (tests/projects/README.md)."""
 
+import base64
+import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -26,5 +29,20 @@ assert os.environ.get("LC_ALL") == "C.UTF-8", "LC_ALL=C.UTF-8"
 point = geopandas.GeoSeries.from_xy([15.0], [12.0], crs="EPSG:4326").to_crs("EPSG:3857")[0]
 assert abs(point.x - 1669792.3618991035) < 1e-3, f"lon 15 -> x {point.x}"
 assert bool(pyproj.__version__ and rasterio.__gdal_version__), "pyproj and rasterio import"
+
+
+# RECORD tells the truth after gisbox pruned and stripped (tests, stubs gone; .so rehashed)
+untrue = []
+for dist in importlib.metadata.distributions():
+    for f in dist.files or []:
+        path = str(f.locate())
+        if not os.path.isfile(path):
+            untrue.append(f"{dist.name}: {f} is gone")
+        elif f.hash is not None:
+            with open(path, "rb") as fh:
+                raw = hashlib.sha256(fh.read()).digest()
+            if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != f.hash.value:
+                untrue.append(f"{dist.name}: {f} has another sha256")
+assert not untrue, f"{len(untrue)} RECORD rows do not match the image: {untrue[:5]}"
 
 print("ok")

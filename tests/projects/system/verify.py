@@ -1,5 +1,8 @@
 """What must hold inside the `system` image (one GDAL/PROJ/GEOS), checked as its user."""
 
+import base64
+import hashlib
+import importlib.metadata
 import os
 import shutil
 
@@ -26,5 +29,20 @@ for tool in ("gcc", "cc", "g++", "gdal-config", "cython"):
     assert shutil.which(tool) is None, f"no {tool} in the runtime"
 assert not os.path.exists("/usr/include/gdal"), "no GDAL headers in the runtime"
 assert shutil.which("gdalinfo") is not None, "gdal-bin (os_packages) is installed"
+
+
+# RECORD tells the truth after gisbox pruned and stripped (tests, stubs gone; .so rehashed)
+untrue = []
+for dist in importlib.metadata.distributions():
+    for f in dist.files or []:
+        path = str(f.locate())
+        if not os.path.isfile(path):
+            untrue.append(f"{dist.name}: {f} is gone")
+        elif f.hash is not None:
+            with open(path, "rb") as fh:
+                raw = hashlib.sha256(fh.read()).digest()
+            if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != f.hash.value:
+                untrue.append(f"{dist.name}: {f} has another sha256")
+assert not untrue, f"{len(untrue)} RECORD rows do not match the image: {untrue[:5]}"
 
 print("ok")
