@@ -5,9 +5,12 @@ what the pipeline asked for."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import tarfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -21,8 +24,19 @@ from gisbox.engines import (
     ImageInfo,
 )
 from gisbox.lockfile import PythonPackage, SourcePackage, Wheel
+from gisbox.runtime.errors import EngineError
 
 RunHandler = Callable[[str, Sequence[str], str | None], Completed]
+
+
+def _tar(files: Mapping[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def completed(stdout: str = "", stderr: str = "", returncode: int = 0) -> Completed:
@@ -39,6 +53,7 @@ class FakeEngine(ContainerEngine):
     images: dict[str, ImageInfo] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
     name: str = "fake"
+    rootfs: bytes = field(default_factory=lambda: _tar({}))
 
     @property
     def description(self) -> str:
@@ -73,6 +88,14 @@ class FakeEngine(ContainerEngine):
 
     def exists(self, ref: str) -> bool:
         return ref in self.images
+
+    @contextmanager
+    def export_filesystem(self, ref: str) -> Iterator[IO[bytes]]:
+        """An image's files: `rootfs` (a tar; empty by default)."""
+        self.calls.append(("export", ref))
+        if ref not in self.images:
+            raise EngineError(f"no such image {ref}")
+        yield io.BytesIO(self.rootfs)
 
     def pull(self, ref: str, platform: str | None = None) -> str | None:
         self.calls.append(("pull", ref))

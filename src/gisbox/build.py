@@ -2,12 +2,14 @@
 
 Lifecycle: the project (spec + fresh lock) -> ensure the base -> render the context ->
 build with the engine (the CA bundle and credentials as build secrets only) -> run
-`gisbox healthcheck` and `gisbox check` in the new image as its non-root user -> a
-`BuildReport` with size, layers, versions and findings.
+`gisbox healthcheck` in the new image as its non-root user -> write its SBOM (`gisbox.sbom`)
+-> run `gisbox check` there, labelling the image with the fingerprint's and the SBOM's
+digests -> a `BuildReport` with size, layers, versions and findings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -24,8 +26,10 @@ from gisbox.lockfile import LOCK_FILE
 from gisbox.platforms import ARCH
 from gisbox.project import Project
 from gisbox.render import render
+from gisbox.runtime.atomic import write_text_atomic
 from gisbox.runtime.errors import BuildError
 from gisbox.runtime.payloads import Bindings
+from gisbox.sbom import SBOM_LABEL, generate
 
 _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 
@@ -45,6 +49,8 @@ class BuildReport:
     lock_digest: str = ""
     fingerprint: str = ""
     fingerprint_digest: str = ""
+    sbom: str = ""
+    sbom_digest: str = ""
     findings: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -178,8 +184,12 @@ def build_image(
         + "` inside the image; keeping its fingerprint"
     )
     dest = paths.fingerprint
+    sbom_dest = paths.sbom
     if platform != first:
         dest = dest.with_name(f"{dest.stem}-{ARCH[platform]}{dest.suffix}")
+        sbom_dest = sbom_dest.with_name(f"sbom-{ARCH[platform]}.cdx.json")
+    on_step("writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)")
+    report.sbom, report.sbom_digest = write_sbom(engine, report.image_id, project, sbom_dest)
     verified = verify.fingerprint(
         engine,
         report.image_id,
@@ -188,6 +198,7 @@ def build_image(
         dest=dest,
         workloads=workloads,
         platform=platform,
+        labels={SBOM_LABEL: report.sbom_digest},
     )
     fp = verified.fingerprint
     report.image_id = verified.image_id
@@ -203,3 +214,12 @@ def build_image(
         f"{f['id']}: {f['message']}" for f in fp["findings"] if f["severity"] == "warning"
     ]
     return report
+
+
+def write_sbom(
+    engine: ContainerEngine, image: str, project: Project, dest: Path
+) -> tuple[str, str]:
+    """The image's SBOM, with the lock's hashes, beside the fingerprint; (path, digest)."""
+    text = generate(engine, image, project.lock) + "\n"
+    write_text_atomic(dest, text)
+    return str(dest), "sha256:" + hashlib.sha256(text.encode()).hexdigest()

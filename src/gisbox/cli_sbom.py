@@ -1,8 +1,11 @@
-"""`gisbox sbom [IMAGE]`: a thin command over `gisbox.sbom`."""
+"""`gisbox sbom [IMAGE]` and `gisbox audit [IMAGE]`: thin commands over `gisbox.sbom`
+and `gisbox.audit`."""
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -10,24 +13,12 @@ import click
 from gisbox.cli import cli, engine_option, project_option
 
 
-@cli.command()
-@project_option
-@engine_option
-@click.argument("image", required=False)
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the SBOM here (default: standard output).",
-)
-def sbom(project: Path, engine: str | None, image: str | None, out: Path | None) -> None:
-    """A CycloneDX 1.6 SBOM of IMAGE (default: the project's built image): OS packages,
-    Python distributions, and the C libraries vendored inside the wheels."""
+def _sbom_of(project: Path, engine: str | None, image: str | None) -> str:
+    """The SBOM of IMAGE, else of the project's image with its lock's hashes."""
     from gisbox.engines import select_engine
     from gisbox.lockfile import Lock
     from gisbox.project import Project
     from gisbox.render import LOCK_LABEL
-    from gisbox.runtime.atomic import write_text_atomic
     from gisbox.runtime.errors import UsageError
     from gisbox.sbom import generate, vendored_summary
 
@@ -54,8 +45,77 @@ def sbom(project: Path, engine: str | None, image: str | None, out: Path | None)
         f"{'hashes from ' + str(project / 'gisbox.lock') if lock else 'no lock: inferred'}",
         err=True,
     )
+    return text
+
+
+@cli.command()
+@project_option
+@engine_option
+@click.argument("image", required=False)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the SBOM here (default: standard output).",
+)
+def sbom(project: Path, engine: str | None, image: str | None, out: Path | None) -> None:
+    """A CycloneDX 1.6 SBOM of IMAGE (default: the project's built image): OS packages,
+    Python distributions, and the C libraries vendored inside the wheels."""
+    from gisbox.runtime.atomic import write_text_atomic
+
+    text = _sbom_of(project, engine, image)
     if out is None:
         sys.stdout.write(text + "\n")
     else:
         write_text_atomic(out, text + "\n")
         click.echo(f"gisbox sbom: wrote {out}", err=True)
+
+
+@cli.command()
+@project_option
+@engine_option
+@click.argument("image", required=False)
+@click.option(
+    "--sbom",
+    "sbom_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Audit this SBOM (from `gisbox sbom -o`) instead of scanning an image.",
+)
+@click.option("--scanner", type=click.Choice(["grype", "trivy"]), help="Default: the first found.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["negligible", "low", "medium", "high", "critical", "none"]),
+    default="high",
+    show_default=True,
+    help="Exit 9 when a finding is at least this severe.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def audit(
+    project: Path,
+    engine: str | None,
+    image: str | None,
+    sbom_file: Path | None,
+    scanner: str | None,
+    fail_on: str,
+    as_json: bool,
+) -> None:
+    """Known vulnerabilities of IMAGE's components, the vendored libraries included, from
+    grype or trivy; exit 8 when no scanner or database can say, 9 on findings."""
+    from gisbox import audit as audit_
+
+    name, path = audit_.find_scanner(scanner)  # before any work: no scanner, no audit
+    text = sbom_file.read_text() if sbom_file else _sbom_of(project, engine, image)
+    findings = audit_.scan(text, name, path)
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        for line in audit_.report(findings):
+            click.echo(line)
+        click.echo(f"{len(findings)} finding(s) from {name}", err=True)
+    failing = audit_.at_or_above(findings, fail_on)
+    if failing:
+        raise audit_.VulnerabilitiesFound(
+            f"{len(failing)} finding(s) at or above {fail_on}",
+            hint="update the components named above (bounds in gisbox.toml, then `gisbox "
+            "lock` and `gisbox build`), or pass --fail-on with a higher severity",
+        )

@@ -51,6 +51,10 @@ class Paths:
     def fingerprint(self) -> Path:
         return self.support / "fingerprint.json"
 
+    @property
+    def sbom(self) -> Path:
+        return self.support / "sbom.cdx.json"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Project:

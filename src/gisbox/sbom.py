@@ -17,6 +17,7 @@ the image's files), so an image gisbox did not build still gets an honest SBOM.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import uuid
@@ -30,6 +31,7 @@ from gisbox.lockfile import Lock
 from gisbox.sbom_scan import Inventory, SharedObject
 
 SCHEMA = "1.6"
+SBOM_LABEL = "io.gisbox.sbom-digest"  # the sha256 of the SBOM `gisbox build` wrote
 NS = uuid.UUID("6f1d1a4e-3b0c-4c55-9a1e-0b5e2f7d9c11")  # serial numbers derived from the image
 
 
@@ -38,7 +40,7 @@ class Subject:
     """The image an SBOM describes."""
 
     reference: str
-    image_id: str
+    content_id: str  # sha256 of the image's layer diff ids: unchanged by relabelling
     created: str  # the image's Created time (RFC 3339): the SBOM's timestamp
     distro: str  # "debian-12"
 
@@ -60,12 +62,12 @@ def build(inv: Inventory, subject: Subject, lock: Lock | None) -> Any:
     wheels = _wheels(lock)
     root = Component(
         name=subject.reference,
-        version=subject.image_id,
+        version=subject.content_id,
         type=ComponentType.CONTAINER,
-        bom_ref=f"image:{subject.image_id}",
+        bom_ref=f"image:{subject.content_id}",
     )
     bom = Bom(
-        serial_number=uuid.uuid5(NS, subject.image_id),
+        serial_number=uuid.uuid5(NS, subject.content_id),
         metadata=BomMetaData(
             component=root,
             timestamp=_timestamp(subject.created),
@@ -262,6 +264,14 @@ def generate(engine: ContainerEngine, ref: str, lock: Lock | None) -> str:
     with engine.export_filesystem(ref) as stream:
         inv = scan(tar_entries(stream))
     subject = Subject(
-        reference=ref, image_id=info.id, created=info.created, distro=inv.distro or "unknown"
+        reference=ref,
+        content_id=content_id(info.layers),
+        created=info.created,
+        distro=inv.distro or "unknown",
     )
     return to_json(build(inv, subject, lock))
+
+
+def content_id(layers: tuple[str, ...]) -> str:
+    """The image's content, by its layers (labels and the config's other fields aside)."""
+    return "sha256:" + hashlib.sha256("\n".join(layers).encode()).hexdigest()

@@ -67,11 +67,13 @@ def fingerprint(
     dest: Path,
     workloads: bool = False,
     platform: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Verified:
     """Run the full suite in the image, write the fingerprint to `dest`, label its digest.
 
     The fingerprint is kept and labelled even when it holds errors (it says what is
-    wrong); the VerifyError that follows names them."""
+    wrong); the VerifyError that follows names them. `labels` are added in the same
+    relabelling (the SBOM's digest)."""
     extra = ["--workloads"] if workloads else []
     res = in_image(engine, image, uid, "check", *extra, "--json", "-", platform=platform)
     try:
@@ -86,7 +88,7 @@ def fingerprint(
     image_id = engine.relabel(
         reference,
         reference,
-        {FINGERPRINT_LABEL: digest},
+        {FINGERPRINT_LABEL: digest, **(labels or {})},
         {"GISBOX_FINGERPRINT_DIGEST": digest},  # for `gisbox serve`'s /v1/info
         platform=platform,
     )

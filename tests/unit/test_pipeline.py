@@ -160,8 +160,12 @@ def test_build_passes_secrets_verifies_as_the_user_and_labels_the_fingerprint(
     assert {r[2] for r in runs} == {"10001:10001"}
     written = (project / ".gisbox/fingerprint.json").read_text()
     digest = "sha256:" + hashlib.sha256(written.encode()).hexdigest()
-    ((_image, tag, labels, env),) = engine.called("relabel")
-    assert labels == {"io.gisbox.fingerprint-digest": digest}
+    ((_image, tag, labels, env),) = engine.called("relabel")  # one relabelling for both
+    sbom = (project / ".gisbox/sbom.cdx.json").read_text()
+    assert json.loads(sbom)["specVersion"] == "1.6"
+    sbom_digest = "sha256:" + hashlib.sha256(sbom.encode()).hexdigest()
+    assert labels == {"io.gisbox.fingerprint-digest": digest, "io.gisbox.sbom-digest": sbom_digest}
+    assert report.sbom_digest == sbom_digest and report.sbom.endswith("sbom.cdx.json")
     assert env == {"GISBOX_FINGERPRINT_DIGEST": digest} and tag == "gisbox/proj:latest"
     assert report.fingerprint_digest == digest and report.image_id.endswith("-relabelled")
     assert report.findings == {"error": 0, "warning": 1, "info": 0}

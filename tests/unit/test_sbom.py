@@ -17,7 +17,7 @@ from gisbox.sbom_scan import ScanError, dir_entries, scan, tar_entries
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 SUBJECT = sbom.Subject(
-    reference="app:1", image_id="sha256:" + "ab" * 32, created="2026-11-23T10:00:00Z",
+    reference="app:1", content_id="sha256:" + "ab" * 32, created="2026-11-23T10:00:00Z",
     distro="debian-12",
 )  # fmt: skip
 
