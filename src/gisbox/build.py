@@ -189,7 +189,9 @@ def build_image(
         dest = dest.with_name(f"{dest.stem}-{ARCH[platform]}{dest.suffix}")
         sbom_dest = sbom_dest.with_name(f"sbom-{ARCH[platform]}.cdx.json")
     on_step("writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)")
-    report.sbom, report.sbom_digest = write_sbom(engine, report.image_id, project, sbom_dest)
+    report.sbom, report.sbom_digest = write_sbom(
+        engine, report.image_id, reference, project, sbom_dest
+    )
     verified = verify.fingerprint(
         engine,
         report.image_id,
@@ -217,9 +219,9 @@ def build_image(
 
 
 def write_sbom(
-    engine: ContainerEngine, image: str, project: Project, dest: Path
+    engine: ContainerEngine, image: str, reference: str, project: Project, dest: Path
 ) -> tuple[str, str]:
     """The image's SBOM, with the lock's hashes, beside the fingerprint; (path, digest)."""
-    text = generate(engine, image, project.lock) + "\n"
+    text = generate(engine, image, project.lock, name=reference) + "\n"
     write_text_atomic(dest, text)
     return str(dest), "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -256,15 +256,16 @@ def vendored_summary(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def generate(engine: ContainerEngine, ref: str, lock: Lock | None) -> str:
-    """The SBOM of image `ref` (JSON), scanned from its exported filesystem."""
+def generate(engine: ContainerEngine, ref: str, lock: Lock | None, name: str | None = None) -> str:
+    """The SBOM of image `ref` (JSON), scanned from its exported filesystem; `name`: the
+    reference it is known by (default `ref`)."""
     from gisbox.sbom_scan import scan, tar_entries
 
     info = engine.inspect(ref)
     with engine.export_filesystem(ref) as stream:
         inv = scan(tar_entries(stream))
     subject = Subject(
-        reference=ref,
+        reference=name or ref,
         content_id=content_id(info.layers),
         created=info.created,
         distro=inv.distro or "unknown",

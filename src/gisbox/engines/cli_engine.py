@@ -252,6 +252,9 @@ class CliEngine(ContainerEngine):
             yield proc.stdout
             while proc.stdout.read(1 << 20):  # the tar's padding: let export finish
                 pass
+        except BaseException:
+            proc.kill()  # the reader gave up; podman export would block on a full pipe
+            raise
         finally:
             proc.stdout and proc.stdout.close()
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
