@@ -17,6 +17,7 @@ file and the line.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
@@ -78,28 +79,21 @@ class Inventory:
         return next((d for d in self.distributions if path in d.files), None)
 
 
-Entry = tuple[str, Callable[[], bytes]]  # a path (no leading /) and its content
+# a path (no leading /), its content, and for a hard link the path it links to (whose
+# content it shares: link_duplicates leaves such links between identical libraries)
+Entry = tuple[str, Callable[[], bytes], str | None]
 
 
 def tar_entries(stream: IO[bytes]) -> Iterator[Entry]:
-    """The regular files of an exported filesystem, hard links resolved, read once."""
-    seen: dict[str, bytes] = {}
+    """The regular files and hard links of an exported filesystem, in one pass."""
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
-            name = member.name.lstrip("./")
-            if member.islnk():
-                target = member.linkname.lstrip("./")
-                if target in seen:
-                    data = seen[target]
-                    yield name, _given(data)
-                continue
-            if not member.isfile() or not wanted(name):
-                continue
-            fh = tar.extractfile(member)
-            data = fh.read() if fh else b""
-            if VENDORED.search(name):
-                seen[name] = data  # a later hard link to it (link_duplicates) needs it
-            yield name, _given(data)
+            name = member.name.removeprefix("./")
+            if member.islnk() and wanted(name):
+                yield name, _given(b""), member.linkname.removeprefix("./")
+            elif member.isfile() and wanted(name):
+                fh = tar.extractfile(member)
+                yield name, _given(fh.read() if fh else b""), None
 
 
 def _given(data: bytes) -> Callable[[], bytes]:
@@ -111,7 +105,7 @@ def dir_entries(root: Path) -> Iterator[Entry]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_file() and not path.is_symlink() and wanted(rel):
-            yield rel, path.read_bytes
+            yield rel, path.read_bytes, None
 
 
 def wanted(path: str) -> bool:
@@ -123,29 +117,39 @@ def wanted(path: str) -> bool:
 def scan(entries: Iterator[Entry]) -> Inventory:
     inv = Inventory()
     infos: dict[str, dict[str, str]] = {}
-    for path, read in entries:
-        if path in OS_RELEASE:
-            fields = dict(
-                line.split("=", 1) for line in read().decode().splitlines() if "=" in line
+    libraries: dict[str, SharedObject] = {}
+    texts: dict[str, bytes] = {}  # small metadata files, for hard links to them
+    for path, read, link in entries:
+        if link is not None and link in libraries:  # the same bytes under a second name
+            so = dataclasses.replace(libraries[link], path=path)
+            inv.shared_objects.append(so)
+            continue
+        if link is not None:
+            if link not in texts:
+                continue
+            read = _given(texts[link])
+        if VENDORED.search(path):
+            data = read()
+            so = SharedObject(
+                path=path,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                soname=soname(data),
+                libraries=tuple(identify(PurePosixPath(path).name, data)),
             )
+            libraries[path] = so
+            inv.shared_objects.append(so)
+            continue
+        texts[path] = raw = read()
+        text = raw.decode("utf-8", "replace")
+        if path in OS_RELEASE:
+            fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
             distro = "-".join(fields.get(k, "").strip('"') for k in ("ID", "VERSION_ID"))
             inv.distro = inv.distro or distro.strip("-")
         elif DPKG.match(path):
-            inv.os_packages.extend(parse_dpkg(path, read().decode("utf-8", "replace")))
+            inv.os_packages.extend(parse_dpkg(path, text))
         elif m := DIST_INFO.search(path):
-            info = str(PurePosixPath(path).parent)
-            infos.setdefault(info, {})[m.group(3)] = read().decode("utf-8", "replace")
-        else:
-            data = read()
-            inv.shared_objects.append(
-                SharedObject(
-                    path=path,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    size=len(data),
-                    soname=soname(data),
-                    libraries=tuple(identify(PurePosixPath(path).name, data)),
-                )
-            )
+            infos.setdefault(str(PurePosixPath(path).parent), {})[m.group(3)] = text
     inv.distributions = [parse_dist(info, texts) for info, texts in sorted(infos.items())]
     inv.shared_objects = sibling_versions(sorted(inv.shared_objects, key=lambda s: s.path))
     return inv

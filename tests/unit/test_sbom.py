@@ -123,11 +123,20 @@ def test_an_exported_tar_with_hard_links_is_scanned_like_the_tree(tmp_path: Path
         link = tarfile.TarInfo(f"{site}/other.libs/libproj-0123abcd.so.25.9.5.1")
         link.type, link.linkname = tarfile.LNKTYPE, f"{site}/geo.libs/libproj-0123abcd.so.25.9.5.1"
         tar.addfile(link)  # what link_duplicates leaves for two identical copies
+        meta = tarfile.TarInfo(f"{site}/other-2.0.dist-info/METADATA")
+        body = b"Name: other\nVersion: 2.0\n"
+        meta.size = len(body)
+        tar.addfile(meta, io.BytesIO(body))
+        wheel = tarfile.TarInfo(f"{site}/other-2.0.dist-info/WHEEL")
+        wheel.type, wheel.linkname = tarfile.LNKTYPE, f"{site}/geo-1.0.dist-info/WHEEL"
+        tar.addfile(wheel)  # identical metadata files are linked too
     buf.seek(0)
     inv = scan(tar_entries(buf))
     assert sorted(so.path.split("/")[-2] for so in inv.shared_objects) == ["geo.libs", "other.libs"]
     assert len({so.sha256 for so in inv.shared_objects}) == 1
     assert inv.os_packages[0].name == "libgdal32"
+    other = next(d for d in inv.distributions if d.name == "other")
+    assert other.version == "2.0" and other.tags == ("cp311-cp311-manylinux_2_28_x86_64",)
 
 
 def test_a_damaged_dpkg_database_is_reported_with_file_and_line(tmp_path: Path) -> None:

@@ -243,6 +243,7 @@ def write_region(
     its overview levels; the statistics of its pixels. `src`: this process's inputs
     (a worker's stay open between tasks)."""
     import rasterio
+    from affine import Affine
     from rasterio.windows import Window
 
     if not parts.is_dir():
@@ -255,8 +256,6 @@ def write_region(
     src = src or _sources(req)
     row, col, h, w = region
     stats = _new_stats()
-    from affine import Affine
-
     at = src.profile["transform"] @ Affine.translation(col, row)
     profile = cog_parts.part_profile(w, h, req.block, at)
     with rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
