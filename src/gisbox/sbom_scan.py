@@ -253,12 +253,6 @@ def sibling_versions(objects: list[SharedObject]) -> list[SharedObject]:
                 cpe=sib.cpe,
                 evidence=f"same release as {PurePosixPath(where).name} ({sib.evidence})",
             )
-            so = SharedObject(
-                path=so.path,
-                sha256=so.sha256,
-                size=so.size,
-                soname=so.soname,
-                libraries=(lib, *so.libraries[1:]),
-            )
+            so = dataclasses.replace(so, libraries=(lib, *so.libraries[1:]))
         out.append(so)
     return out
