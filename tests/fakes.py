@@ -59,9 +59,11 @@ class FakeEngine(ContainerEngine):
     def description(self) -> str:
         return "fake engine"
 
-    def add_image(self, ref: str, **labels: str) -> ImageInfo:
+    def add_image(
+        self, ref: str, *, layers: tuple[str, ...] = ("sha256:l1",), **labels: str
+    ) -> ImageInfo:
         digest = hashlib.sha256(ref.encode()).hexdigest()
-        info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=("sha256:l1",), labels=labels)
+        info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=layers, labels=labels)
         self.images[ref] = self.images[info.id] = info
         return info
 

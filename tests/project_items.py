@@ -123,7 +123,11 @@ def check_production(project: Path) -> None:
     runtime = by_stage["runtime"]
     uid = spec.get("runtime", {}).get("uid", 10001)
     assert re.search(rf"^USER {uid}:{uid}$", runtime, flags=re.M)
-    assert "chown -R" not in text and "chown --recursive" not in text
+    # a recursive chown copies every file it touches into a layer of its own (the venv
+    # twice): only the RUN that copies the app in may chown, and only what it copied
+    for run in re.findall(r"^RUN (?:.*\\\n)*.*$", text, flags=re.M):
+        for target in re.findall(r"chown (?:-R|--recursive) \S+ (\S+)", run):
+            assert re.search(rf"cp -a \S+ {re.escape(target)} ", run), f"chown of {target}"
     assert re.search(r'^    CMD \["/usr/local/bin/gisbox", "healthcheck"', runtime, flags=re.M)
     assert not re.search(r"\b(uv|pip) ", runtime), "the runtime stage must not run uv or pip"
     for pkg in lock["os_package"]:

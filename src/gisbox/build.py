@@ -1,6 +1,7 @@
 """`gisbox build`: render, build, verify inside, measure.
 
-Lifecycle: the project (spec + fresh lock) -> ensure the base -> render the context ->
+Lifecycle: the project (spec + fresh lock) -> ensure the base, the one the lock pins ->
+render the context (dated like the lock, for reproducible layers) ->
 build with the engine (the CA bundle and credentials as build secrets only) -> run
 `gisbox healthcheck` in the new image as its non-root user -> write its SBOM (`gisbox.sbom`)
 -> run `gisbox check` there, labelling the image with the fingerprint's and the SBOM's
@@ -27,7 +28,7 @@ from gisbox.platforms import ARCH
 from gisbox.project import Project
 from gisbox.render import render
 from gisbox.runtime.atomic import write_text_atomic
-from gisbox.runtime.errors import BuildError
+from gisbox.runtime.errors import BuildError, LockError
 from gisbox.runtime.payloads import Bindings
 from gisbox.sbom import SBOM_LABEL, generate
 
@@ -92,6 +93,21 @@ def build_secrets(
     return tuple(secrets), said
 
 
+def check_base_pin(engine: ContainerEngine, local: str, project: Project, platform: str) -> None:
+    """Refuse a base whose root filesystem is not the one the lock was resolved against:
+    the lock pins the base by its layers' digests (`gisbox base` remakes the same ones
+    from the same package set; a registry tag that moved does not)."""
+    target = next(t for t in project.lock.targets if t.platform == platform)
+    found = engine.inspect(local).layers
+    if found != target.base_layers:
+        raise LockError(
+            f"the base {local} ({platform}) is not the one {LOCK_FILE} pins: its layers are "
+            f"{', '.join(found) or 'none'}, the lock's {', '.join(target.base_layers) or 'none'}",
+            hint="run `gisbox lock` to pin the base you have (its packages may have changed), "
+            "or restore the pinned base",
+        )
+
+
 def build_all(
     project: Project,
     engine: ContainerEngine,
@@ -141,6 +157,7 @@ def build_image(
     secrets, ca_said = build_secrets(ca_cert, netrc)
     on_step(f"checking the base image {spec.image.base} for {platform}")
     local_base = ensure_base(engine, spec.image.base, platform)
+    check_base_pin(engine, local_base, project, platform)
     on_step("rendering Dockerfile and .dockerignore")
     rendered = render(project)
     dockerfile = write_context(paths, rendered)
@@ -159,6 +176,7 @@ def build_image(
         secrets=secrets,
         no_cache=no_cache,
         build_args=(("GISBOX_BASE", local_base),) if rendered.base_arg else (),
+        source_date_epoch=project.lock.source_date_epoch,
     )
     on_step(f"building {reference} ({platform}) with {engine.description}")
     started = time.monotonic()

@@ -8,6 +8,7 @@ Every file is written atomically; the runtime tree is staged and renamed into pl
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from importlib import resources
@@ -19,6 +20,7 @@ from gisbox.render import BUILDER_SCRIPTS, Rendered
 from gisbox.runtime.atomic import write_text_atomic
 
 PLUGIN_DIR = "build"  # .gisbox/build/: the strategy's and family's files
+REPRODUCIBLE_DIR = "reproducible"  # .gisbox/reproducible/: bound at /mnt in the RUNs
 LAUNCHER = """#!/opt/venv/bin/python
 # gisbox's in-image command (standard library + the stack only).
 import sys
@@ -73,6 +75,8 @@ def write_context(paths: Paths, rendered: Rendered) -> Path:
         staged.rename(final)
     for name in BUILDER_SCRIPTS:
         write_text_atomic(support / name, builder_script(name))
+    reproducible = support / REPRODUCIBLE_DIR
+    write_text_atomic(reproducible / "reproducible.py", builder_script("reproducible.py"))
     write_text_atomic(support / "requirements.txt", rendered.requirements)
     plugin_dir = support / PLUGIN_DIR
     if plugin_dir.exists():
@@ -81,4 +85,12 @@ def write_context(paths: Paths, rendered: Rendered) -> Path:
         write_text_atomic(plugin_dir / name, text)
     write_text_atomic(paths.dockerignore, rendered.dockerignore)
     write_text_atomic(paths.dockerfile, rendered.dockerfile)
+    date_tree(support, rendered.source_date_epoch)
     return paths.dockerfile
+
+
+def date_tree(root: Path, epoch: int) -> None:
+    """Give everything under `root` the lock's date: COPY keeps a file's mtime, so files
+    gisbox writes at every rendering would otherwise make every build's layers differ."""
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (epoch, epoch), follow_symlinks=False)

@@ -80,7 +80,7 @@ def init(profile: str, force: bool, project: Path) -> None:
 def lock(project: Path, engine: str | None, quiet: bool) -> None:
     """Resolve gisbox.lock: exact versions and sha256 hashes for the image's platform."""
     from gisbox.engines import select_engine
-    from gisbox.lockfile import write_lock
+    from gisbox.lockfile import keep_epoch, write_lock
     from gisbox.locking import resolve_lock
     from gisbox.project import Paths
     from gisbox.report import console, progress
@@ -91,6 +91,7 @@ def lock(project: Path, engine: str | None, quiet: bool) -> None:
     chosen = select_engine(engine)
     with progress(not quiet) as (on_step, _):
         result = resolve_lock(spec, chosen, on_step)
+    result = keep_epoch(result, paths.lock)
     write_lock(result, paths.lock)
     console.print(
         f"wrote {paths.lock}: {len(result.packages)} Python packages, "

@@ -3,18 +3,23 @@
 For air-gapped sites and machines without a registry. The root filesystem is
 slimmed the way the official `-slim` images are (documentation except
 copyright files, man pages, info pages and locales are dropped, and dpkg is
-configured to keep dropping them), then imported into the engine. Which bases can be
+configured to keep dropping them), made reproducible (run records removed, dates clamped
+to the newest package's: `gisbox.builder.reproducible`), archived in name order and
+imported into the engine. The same package set gives the same layer digest, the digest the
+lock pins (`Target.base_layers`). Which bases can be
 made is the base family's answer (`Family.debootstrap_suite`).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from gisbox.builder.reproducible import normalise
 from gisbox.engines import ContainerEngine
 from gisbox.platforms import ARCH, host_platform, platform_base
 from gisbox.plugins import family_for
@@ -98,8 +103,48 @@ def slim_rootfs(root: Path, suite: str, mirror: str) -> None:
     (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(DPKG_EXCLUDES)
     for name, text in APT_CONF.items():
         (root / "etc/apt/apt.conf.d" / name).write_text(text)
+    hosts = root / "etc/hosts"  # engines mount their own over it; a RUN that finds none
+    if not hosts.exists():  # makes a mount point and removes it, redating /etc (BuildKit)
+        hosts.write_text("127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n")
     (root / "etc/apt/sources.list").unlink(missing_ok=True)
     (root / "etc/apt/sources.list.d/debian.sources").write_text(sources(suite, mirror))
+
+
+def base_epoch(root: Path) -> int:
+    """The root's date: SOURCE_DATE_EPOCH when set, else the newest package's (the mtime
+    of its copyright file, which dpkg-deb clamps to the package's changelog date), so the
+    same package set gives the same date, whenever it is bootstrapped."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    dates = [int(p.lstat().st_mtime) for p in (root / "usr/share/doc").glob("*/copyright")]
+    if not dates:
+        raise EngineError(
+            f"{root}: no /usr/share/doc/*/copyright to date the root filesystem by",
+            hint="set SOURCE_DATE_EPOCH to the date the base should carry",
+        )
+    return max(dates)
+
+
+def archive_argv(root: Path, epoch: int) -> list[str]:
+    """GNU tar of `root` that depends on its content only: entries sorted by name, numeric
+    owners, mtimes clamped to `epoch`, no atime/ctime and no process id in pax headers."""
+    return [
+        "tar",
+        "--create",
+        "--format=posix",
+        "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime",
+        "--sort=name",
+        "--numeric-owner",
+        "--xattrs",
+        f"--mtime=@{epoch}",
+        "--clamp-mtime",
+        "--exclude=./dev/*",
+        "--exclude=./proc/*",
+        "--exclude=./sys/*",
+        "--directory",
+        str(root),
+        ".",
+    ]
 
 
 def make_base(
@@ -109,14 +154,16 @@ def make_base(
     mirror: str = DEFAULT_MIRROR,
     platform: str | None = None,
     on_line: Callable[[str], None] = lambda _l: None,
+    local: str | None = None,
 ) -> str:
-    """Create `reference` for `platform` (the host's by default) from `mirror`, as the
-    local name `platform_base` gives; return the new image id. Another architecture's
-    programs run under qemu-user-static (binfmt_misc), which the set-up script installs."""
+    """Create `reference` for `platform` (the host's by default) from `mirror`, as `local`
+    (by default the local name `platform_base` gives); return the new image id. Another
+    architecture's programs run under qemu-user-static (binfmt_misc), which the set-up
+    script installs."""
     platform = platform or host_platform()
     arch = ARCH[platform]
     suite = suite_for(reference)
-    local = platform_base(reference, platform)
+    local = local or platform_base(reference, platform)
     debootstrap = shutil.which("debootstrap")
     if debootstrap is None:
         raise EngineError("debootstrap is not installed", hint="apt-get install -y debootstrap")
@@ -141,22 +188,10 @@ def make_base(
                 hint="check that the mirror is reachable, or pass --mirror" + emulation,
             )
         slim_rootfs(root, suite, mirror)
-        on_line(f"importing the root filesystem as {local} ({platform})")
-        tar = subprocess.Popen(
-            [
-                "tar",
-                "--numeric-owner",
-                "--xattrs",
-                "--exclude=./dev/*",
-                "--exclude=./proc/*",
-                "--exclude=./sys/*",
-                "-C",
-                str(root),
-                "-c",
-                ".",
-            ],
-            stdout=subprocess.PIPE,
-        )
+        epoch = base_epoch(root)
+        normalise(str(root), epoch)
+        on_line(f"importing the root filesystem as {local} ({platform}), dated {epoch}")
+        tar = subprocess.Popen(archive_argv(root, epoch), stdout=subprocess.PIPE)
         assert tar.stdout is not None
         try:
             image_id = engine.import_rootfs(tar.stdout, local, cmd=["bash"], platform=platform)

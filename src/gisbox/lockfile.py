@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,6 +81,9 @@ class Target:
     python: str
     python_full: str
     python_platform: str
+    # the base's root filesystem: its layers' diff ids, the pin `gisbox build` enforces
+    # (an image id changes with the time a base is imported; these only with its content)
+    base_layers: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +104,9 @@ class Lock:
     # from, each an os_package entry (stage "runtime" or "rootfs")
     rootfs: tuple[str, ...] = ()
     other_targets: tuple[Target, ...] = ()  # image.platforms beyond the first
+    # the date every file of the image carries at most (SOURCE_DATE_EPOCH of the build):
+    # when the lock was first written with this content
+    source_date_epoch: int
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -156,6 +162,7 @@ def to_toml(lock: Lock) -> str:
         "format": lock.format,
         "input_digest": lock.input_digest,
         "gisbox_version": lock.gisbox_version,
+        "source_date_epoch": lock.source_date_epoch,
         "target": asdict(lock.target),
         **({"other_target": [asdict(t) for t in lock.other_targets]} if lock.other_targets else {}),
         "uv": asdict(lock.uv),
@@ -182,6 +189,23 @@ def _package(d: dict[str, Any]) -> PythonPackage:
     )
 
 
+def _target(d: dict[str, Any]) -> Target:
+    return Target(**{**d, "base_layers": tuple(d["base_layers"])})
+
+
+def keep_epoch(lock: Lock, path: Path) -> Lock:
+    """`lock` with the date of the lock at `path` when nothing else changed: locking again
+    without changes rewrites the same file, and builds the same image."""
+    try:
+        previous = read_lock(path) if path.is_file() else None
+    except LockError:  # unreadable: replaced whole
+        return lock
+    if previous is None:
+        return lock
+    same = replace(lock, source_date_epoch=previous.source_date_epoch)
+    return same if same == previous else lock
+
+
 def read_lock(path: Path) -> Lock:
     if not path.is_file():
         raise LockError(f"{path}: no lock file", hint="run `gisbox lock`")
@@ -196,8 +220,9 @@ def read_lock(path: Path) -> Lock:
             format=d["format"],
             input_digest=d["input_digest"],
             gisbox_version=d["gisbox_version"],
-            target=Target(**d["target"]),
-            other_targets=tuple(Target(**t) for t in d.get("other_target", [])),
+            target=_target(d["target"]),
+            other_targets=tuple(_target(t) for t in d.get("other_target", [])),
+            source_date_epoch=int(d["source_date_epoch"]),
             packages=tuple(_package(p) for p in d["package"]),
             uv=_package(d["uv"]),
             os_packages=tuple(OsPackage(**p) for p in d["os_package"]),
@@ -216,7 +241,7 @@ def read_lock(path: Path) -> Lock:
         )
         lock.rootfs_packages()  # every rootfs pin must be an os_package (KeyError)
         return lock
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise LockError(
             f"{path}: not a valid gisbox lock ({type(exc).__name__}: {exc})",
             hint="run `gisbox lock` to regenerate it",

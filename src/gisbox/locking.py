@@ -11,6 +11,8 @@ one lock. The engine and the index are parameters, so tests pass fakes.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -64,9 +66,11 @@ def _probe(
     )
     if distroless_runtime:
         distroless.refuse_scripts(facts.scripts, spec.os_packages())
+    info = engine.inspect(local)
     target = Target(
         base=image.base,
-        base_id=engine.inspect(local).id,
+        base_id=info.id,
+        base_layers=info.layers,
         platform=platform,
         os=facts.os,
         glibc=facts.glibc,
@@ -168,4 +172,11 @@ def resolve_lock(
         os_libraries=plan.os_libraries,
         caps=plan.caps,
         rootfs=tuple(rootfs) if image.runtime == "distroless" else (),
+        source_date_epoch=lock_epoch(),
     )
+
+
+def lock_epoch() -> int:
+    """A new lock's date: SOURCE_DATE_EPOCH when the caller sets one, else now."""
+    given = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(given) if given.isdigit() else int(time.time())

@@ -45,6 +45,7 @@ BUILDER_SCRIPTS = (
     "strip_safely.py",
     "link_duplicates.py",
     "rewrite_records.py",
+    "reproducible.py",
     "stdlib_zip.py",
 )
 # distroless: the assembler (builder/) and what it unpacks, under .gisbox/build/
@@ -84,6 +85,7 @@ class RenderContext:
     env: tuple[tuple[str, str], ...]
     workdir: str
     app_files: tuple[tuple[str, str], ...]  # (source in the context, destination)
+    app_commands: tuple[str, ...]  # shell commands that copy the app from the app stage
     labels: tuple[tuple[str, str], ...]
     command: str  # JSON exec form
     service_port: int | None  # `gisbox serve` behind tini, readiness HEALTHCHECK
@@ -91,6 +93,7 @@ class RenderContext:
     rootfs_pins: tuple[str, ...]  # name=version, what the distroless root is unpacked from
     rootfs_arch_pins: tuple[tuple[str, tuple[str, ...]], ...]
     rootfs_partial: tuple[str, ...]  # "package=path": of these packages only these paths
+    source_date_epoch: int  # the lock's: no file of the image is dated later
     fragments: Fragments = field(default_factory=Fragments)
 
 
@@ -108,6 +111,7 @@ class Rendered:
     dockerignore: str
     requirements: str
     plugin_files: dict[str, str]  # written under .gisbox/build/
+    source_date_epoch: int  # the lock's: the files gisbox writes carry it too
     base_arg: bool = False  # the Dockerfile takes its base as the GISBOX_BASE build argument
 
 
@@ -126,6 +130,26 @@ def labels(project: Project) -> dict[str, str]:
         "io.gisbox.python": lock.target.python_full,
     }
     return {**base, **spec.runtime.labels}
+
+
+def app_commands(spec: Spec) -> tuple[str, ...]:
+    """Copy each app entry from the app stage (bound at /mnt) as `COPY --chown` would:
+    the directories between the workdir and an entry are made first, owned by the app's
+    user, and the entry keeps its dates (the app stage's, the lock's)."""
+    workdir = PurePosixPath(spec.app.workdir)
+    owner = f"{spec.runtime.uid}:{spec.runtime.uid}"
+    parents: set[PurePosixPath] = set()
+    commands = []
+    for src, dest in app_files(spec):
+        parent = PurePosixPath(dest.rstrip("/")).parent
+        while parent != workdir and workdir in parent.parents:
+            parents.add(parent)
+            parent = parent.parent
+        commands += [f"cp -a /mnt/gisbox-app/{src} {dest}", f"chown -R {owner} {dest}"]
+    if parents:
+        made = " ".join(str(p) for p in sorted(parents))
+        commands.insert(0, f"install -d -o {spec.runtime.uid} -g {spec.runtime.uid} {made}")
+    return tuple(commands)
 
 
 def app_files(spec: Spec) -> tuple[tuple[str, str], ...]:
@@ -211,6 +235,7 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
         env=tuple(sorted(spec.runtime.env.items())),
         workdir=spec.app.workdir,
         app_files=app_files(spec),
+        app_commands=app_commands(spec),
         labels=tuple(sorted(labels(project).items())),
         command=command(spec),
         service_port=spec.service.port if spec.service.enabled else None,
@@ -220,6 +245,7 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
         rootfs_partial=tuple(
             f"{name}={path}" for name, paths in distroless.PARTIAL.items() for path in paths
         ),
+        source_date_epoch=lock.source_date_epoch,
         # the strategy's header and env lines come first, then the family's stages
         fragments=strategy_part.fragments.merged(family_part.fragments),
     )
@@ -245,5 +271,6 @@ def render(project: Project) -> Rendered:
         dockerignore=render_template("dockerignore.j2", ignore),
         requirements=project.lock.requirements_txt(),
         plugin_files=plugin_files,
+        source_date_epoch=ctx.source_date_epoch,
         base_arg=ctx.base_arg is not None,
     )

@@ -28,7 +28,7 @@ from pydantic import (
 from gisbox.runtime.errors import SpecError
 
 SPEC_FILE = "gisbox.toml"
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2  # 2: source_date_epoch and target.base_layers
 PLATFORMS = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?$")

@@ -78,7 +78,7 @@ def test_stale_lock_refused_by_dockerfile_command(project: Path) -> None:
 
 
 def test_corrupt_lock_file_is_reported(project: Path) -> None:
-    (project / "gisbox.lock").write_text("format = 1\n[target]\n")
+    (project / "gisbox.lock").write_text("format = 2\n[target]\n")
     with pytest.raises(LockError, match="not a valid gisbox lock"):
         read_lock(project / "gisbox.lock")
 

@@ -22,6 +22,9 @@ from gisbox.spec import Spec, parse_spec
 from ..fakes import FakeEngine, FakeIndex, completed
 
 BASE = "debian:bookworm-slim"
+# the base layers tests/projects/minimal's lock pins (the `project` fixture's)
+MINIMAL_LOCK = Path(__file__).parents[1] / "projects/minimal/gisbox.lock"
+PINNED_BASE = read_lock(MINIMAL_LOCK).target.base_layers
 SHA = "a" * 64
 PROBE = f"""os debian 12
 glibc 2.36
@@ -130,7 +133,9 @@ def fingerprint(errors: int = 0) -> str:
 
 
 def in_image(
-    health: str = '{"healthy": true, "bindings": {}}', fp: str = fingerprint()
+    health: str = '{"healthy": true, "bindings": {}}',
+    fp: str = fingerprint(),
+    base_layers: tuple[str, ...] = PINNED_BASE,
 ) -> FakeEngine:
     def answer(image: str, command: Sequence[str], user: str | None) -> Completed:
         if command[1] == "healthcheck":
@@ -138,8 +143,18 @@ def in_image(
         return completed(fp, returncode=1 if '"error": 0' not in fp else 0)
 
     engine = FakeEngine(on_run=answer)
-    engine.add_image(BASE)
+    engine.add_image(BASE, layers=base_layers)
     return engine
+
+
+def test_a_base_other_than_the_pinned_one_is_refused_before_building(project: Path) -> None:
+    engine = in_image(base_layers=("sha256:" + "ab" * 32,))
+    with pytest.raises(LockError) as exc:
+        build_image(Project.load(project), engine)
+    assert exc.value.exit_code == 3 and "is not the one gisbox.lock pins" in exc.value.message
+    assert "ab" * 32 in exc.value.message and PINNED_BASE[0] in exc.value.message
+    assert exc.value.hint and "gisbox lock" in exc.value.hint
+    assert not engine.called("build")
 
 
 def test_build_passes_secrets_verifies_as_the_user_and_labels_the_fingerprint(

@@ -149,12 +149,13 @@ def lock_for(wheel_sha: str, deb_sha: str) -> Lock:
     target = Target(
         base="debian:bookworm-slim", base_id="sha256:" + "cd" * 32, platform="linux/amd64",
         os="debian 12", glibc="2.36", python="3.11", python_full="3.11.2",
-        python_platform="x86_64-manylinux_2_36",
+        python_platform="x86_64-manylinux_2_36", base_layers=("sha256:" + "ef" * 32,),
     )  # fmt: skip
     url = "https://files.example/geo-1.0-cp311-cp311-manylinux_2_28_x86_64.whl"
     other = "https://files.example/geo-1.0-cp311-cp311-manylinux_2_28_aarch64.whl"
     return Lock(
-        format=1, input_digest="sha256:0", gisbox_version="0", target=target,
+        format=2, input_digest="sha256:0", gisbox_version="0", target=target,
+        source_date_epoch=1795392000,
         packages=(PythonPackage(name="geo", version="1.0", wheels=(
             Wheel(url=other, sha256="ee" * 32), Wheel(url=url, sha256=wheel_sha))),),
         uv=PythonPackage(name="uv", version="0", wheels=()),

@@ -36,6 +36,7 @@ class BuildRequest:
     secrets: tuple[tuple[str, Path], ...] = ()  # (id, file) for RUN --mount=type=secret
     no_cache: bool = False
     build_args: tuple[tuple[str, str], ...] = ()  # --build-arg NAME=VALUE
+    source_date_epoch: int | None = None  # the lock's date: what the engine dates with
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -79,6 +79,12 @@ class CliEngine(ContainerEngine):
         """Flags for building the project (not for relabelling)."""
         return []
 
+    def date_options(self, epoch: int) -> list[str]:
+        """Flags that date the build by `epoch` (SOURCE_DATE_EPOCH): BuildKit >= 0.11 dates
+        the image's configuration and history by the build argument; older ones ignore it.
+        The Dockerfile clamps the files' dates itself, so layers agree on every engine."""
+        return ["--build-arg", f"SOURCE_DATE_EPOCH={epoch}"]
+
     def __init__(self, *, path: str, version: str) -> None:
         self.path = path
         self.version = version
@@ -131,6 +137,8 @@ class CliEngine(ContainerEngine):
             argv.append("--no-cache")
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
+        if request.source_date_epoch is not None:
+            argv += self.date_options(request.source_date_epoch)
         argv.append(str(request.context))
         return self.stream(argv, on_line)
 

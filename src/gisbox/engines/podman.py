@@ -59,6 +59,10 @@ class Podman(CliEngine):
     def build_command(self) -> list[str]:
         return ["build", "--format", "docker"]
 
+    def date_options(self, epoch: int) -> list[str]:
+        """buildah's --timestamp: every file of every layer, and the image, dated `epoch`."""
+        return ["--timestamp", str(epoch)]
+
     def push(self, ref: str) -> str:
         with tempfile.TemporaryDirectory(prefix="gisbox-push-") as tmp:
             digest_file = Path(tmp) / "digest"
