@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gisbox.cli import cli
-from gisbox.diff import compare, has_drift, numeric_difference
+from gisbox.diff import SECTIONS, compare, has_drift, numeric_difference
 
 BASE: dict[str, Any] = {
     "format": 1,
@@ -135,3 +138,91 @@ def test_cli_bad_input_exits_2(tmp_path: Path, content: str) -> None:
 def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["diff", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
     assert res.exit_code == 2 and "gisbox check --json" in res.output
+
+
+# -- property-based: `gisbox diff` never crashes, whatever fingerprints it is given ---------
+JSON_SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8)
+)
+JSON = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+PROBE = st.fixed_dictionaries(
+    {"value": st.lists(st.floats(allow_nan=True) | st.integers(), max_size=3) | JSON},
+    optional={
+        "tolerance": st.floats(allow_nan=True) | JSON,
+        "unit": st.sampled_from(["m", "1", "deg"]) | JSON,
+    },
+)
+FINDING = st.fixed_dictionaries({}, optional={"id": JSON, "message": JSON, "severity": JSON})
+FINGERPRINT = st.fixed_dictionaries(
+    {
+        "format": st.just(1),
+        "probes": st.dictionaries(st.text(max_size=12), PROBE | JSON, max_size=5) | JSON,
+    },
+    optional={
+        **{
+            section: st.dictionaries(st.text(max_size=6), JSON, max_size=3) | JSON
+            for section in SECTIONS
+        },
+        "findings": st.lists(FINDING | JSON, max_size=3) | JSON,
+        "workloads": st.dictionaries(
+            st.text(max_size=6),
+            st.fixed_dictionaries(
+                {"status": st.sampled_from(["ok", "failed"]) | JSON}, optional={"n": PROBE | JSON}
+            )
+            | JSON,
+            max_size=3,
+        )
+        | JSON,
+        "paths": JSON,
+    },
+)
+
+
+def has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_non_finite(v) for v in value)
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(FINGERPRINT, FINGERPRINT)
+def test_diff_never_crashes_and_a_fingerprint_equals_its_copy(a: Any, b: Any) -> None:
+    diffs = compare(a, b)
+    assert all(isinstance(d.message, str) and d.message for d in diffs)
+    if not has_non_finite(a):  # a NaN equals nothing, itself included: that is drift
+        assert not has_drift(compare(a, copy.deepcopy(a)), strict=True)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(FINGERPRINT, FINGERPRINT)
+def test_the_cli_answers_0_1_or_2_with_a_message_never_a_traceback(
+    tmp_path: Path, a: Any, b: Any
+) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(a))  # Python writes NaN/Infinity as JSON does not
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    res = CliRunner().invoke(cli, ["diff", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert res.exit_code in (0, 1, 2) and "Traceback" not in res.output
+
+
+def test_non_finite_probe_values_are_drift_never_within_tolerance() -> None:
+    key = "transform.pyproj.4326-26917"
+    nan, inf = copy.deepcopy(BASE), copy.deepcopy(BASE)
+    nan["probes"][key] = {"value": [float("nan"), 1.0], "tolerance": 1e9, "unit": "m"}
+    inf["probes"][key] = {"value": [float("inf"), 1.0], "tolerance": 1e9, "unit": "m"}
+    (d,) = [d for d in compare(nan, inf) if d.key == key]
+    assert d.drift and "A holds nan" in d.message and "B holds inf" in d.message
+    (same,) = [d for d in compare(nan, nan) if d.key == key]  # not even equal to itself
+    assert same.drift

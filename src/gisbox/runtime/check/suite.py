@@ -23,6 +23,7 @@ from gisbox.runtime.check import (
     transforms,
 )
 from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.check.finite import finite_probes, finite_workloads
 from gisbox.runtime.check.projdb import env_dirs
 from gisbox.runtime.check.stack import carried_versions, import_all, one_line
 from gisbox.runtime.payloads import FINGERPRINT_FORMAT, Fingerprint
@@ -156,6 +157,9 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
         "runtime", lambda: environment.run_environment(modules, findings, ca_env), findings
     )
     workload_results = _workloads(workdir, findings) if workloads else None
+    probes = finite_probes(probes, findings)
+    if workload_results is not None:
+        workload_results = finite_workloads(workload_results, findings)
     paths = {b: {k: (v or {}).get("path") for k, v in d.items()} for b, d in data.items()}
     for d in data.values():
         for v in d.values():
@@ -197,4 +201,6 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
 
 
 def dumps(fingerprint: Fingerprint) -> str:
-    return json.dumps(fingerprint, indent=1, sort_keys=True) + "\n"
+    # allow_nan=False: a non-finite number that slipped past gisbox.runtime.check.finite
+    # fails here rather than writing `NaN`, which is not JSON
+    return json.dumps(fingerprint, indent=1, sort_keys=True, allow_nan=False) + "\n"

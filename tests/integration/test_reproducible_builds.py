@@ -1,0 +1,119 @@
+"""Reproducible content, for real: `gisbox base` makes the same root filesystem twice, and
+two clean builds (`--no-cache`) from one lock give the same layers, every one of them."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+import tomllib
+from pathlib import Path
+
+from gisbox.debootstrap_base import make_base
+from gisbox.engines.cli_engine import CliEngine
+from tests.image_fixtures import BASE, copy_project, gisbox, lock_and_build
+
+FIELDS = ("mtime", "mode", "uid", "gid", "link", "bytes")
+Entry = tuple[int, int, int, int, str, bytes]
+
+
+def entry(layer: tarfile.TarFile, member: tarfile.TarInfo) -> Entry:
+    data = layer.extractfile(member) if member.isreg() else None
+    body = data.read() if data is not None else b""
+    return (int(member.mtime), member.mode, member.uid, member.gid, member.linkname, body)
+
+
+def layer_entries(engine: CliEngine, image: str) -> list[dict[str, Entry]]:
+    """Each layer of `image` (`docker save`) as {path: (mtime, mode, uid, gid, link, bytes)}."""
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = subprocess.run(
+            [engine.path, "save", image], capture_output=True, check=True, timeout=600
+        )
+        with tarfile.open(fileobj=io.BytesIO(saved.stdout)) as archive:
+            archive.extractall(tmp, filter="data")
+        manifest = json.loads((Path(tmp) / "manifest.json").read_text())[0]
+        layers = []
+        for name in manifest["Layers"]:
+            with tarfile.open(Path(tmp) / name) as layer:
+                layers.append({m.name.removeprefix("./"): entry(layer, m) for m in layer})
+        return layers
+
+
+def differences(one: list[dict[str, Entry]], two: list[dict[str, Entry]]) -> list[str]:
+    """What differs, layer by layer: the entries only one has, and how the others differ."""
+    said = []
+    for i, (a, b) in enumerate(zip(one, two, strict=True)):
+        for path in sorted(a.keys() | b.keys()):
+            if path not in a or path not in b:
+                said.append(f"layer {i}: {path}: only in one build")
+            elif a[path] != b[path]:
+                which = [f for f, x, y in zip(FIELDS, a[path], b[path], strict=True) if x != y]
+                said.append(f"layer {i}: {path}: {', '.join(which)}")
+    return said
+
+
+def test_gisbox_base_makes_the_same_root_filesystem_from_the_same_packages(
+    engine: CliEngine, base_image: str
+) -> None:
+    """Made again, the base has the session's base's layers (in CI that base was made by
+    `gisbox base` minutes earlier); a base made earlier from other packages (the mirror
+    moved on) is instead compared with a second one made now."""
+    names = ["gisbox-test/base-again:one", "gisbox-test/base-again:two"]
+    try:
+        made = make_base(engine, BASE, local=names[0])
+        again = engine.inspect(names[0])
+        reference = engine.inspect(base_image)
+        if again.layers != reference.layers:
+            make_base(engine, BASE, local=names[1])
+            reference = engine.inspect(names[1])
+        assert made != reference.id  # imported at another time: another image id...
+        assert again.layers == reference.layers  # ...the same root filesystem, byte for byte
+        entries = layer_entries(engine, names[0])[0]
+        assert "etc/hosts" in entries and "var/log/dpkg.log" not in entries
+        assert "var/cache/ldconfig/aux-cache" not in entries
+        newest = max(e[0] for e in entries.values())
+        copyrights = [e[0] for p, e in entries.items() if p.endswith("/copyright")]
+        assert newest == max(copyrights)  # dated by its newest package
+    finally:
+        engine.command("rmi", *names, check=False)
+
+
+def newer_than(engine: CliEngine, image: str, epoch: int) -> list[str]:
+    """The image's files dated after `epoch` (the engine's own mounts left out)."""
+    res = engine.run(
+        image,
+        ["find", "/", "-xdev", "-newermt", f"@{epoch}"],
+        user="0",
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    # what the engine adds to the container: its mount points, /.dockerenv and so "/" itself
+    mounts = {"/", "/.dockerenv", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
+    mounts |= {"/dev", "/proc", "/sys"}
+    return [p for p in res.stdout.splitlines() if p not in mounts]
+
+
+def test_two_clean_builds_from_one_lock_give_identical_layers(
+    engine: CliEngine, base_image: str, tmp_path: Path
+) -> None:
+    project = copy_project("minimal", tmp_path / "project")
+    spec = project / "gisbox.toml"
+    spec.write_text(spec.read_text().replace("gisbox-test/minimal", "gisbox-test/reproducible"))
+    first = lock_and_build(project, "--no-cache")
+    kept = "gisbox-test/reproducible:first"
+    engine.tag(first["tag"], kept)
+    try:
+        res = gisbox("build", "--json", "--no-cache", "-C", str(project), timeout=1800)
+        assert res.returncode == 0, res.stderr[-3000:]
+        second = json.loads(res.stdout)["tag"]
+        one, two = engine.inspect(kept).layers, engine.inspect(second).layers
+        assert len(one) == len(two) >= 5
+        if one != two:
+            said = differences(layer_entries(engine, kept), layer_entries(engine, second))
+            raise AssertionError("layers differ between two clean builds:\n" + "\n".join(said[:40]))
+        epoch = tomllib.loads((project / "gisbox.lock").read_text())["source_date_epoch"]
+        assert newer_than(engine, second, epoch) == []  # every file dated at most as the lock
+    finally:
+        engine.command("rmi", kept, "gisbox-test/reproducible:latest", check=False)
