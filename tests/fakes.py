@@ -60,9 +60,9 @@ class FakeEngine(ContainerEngine):
         return "fake engine"
 
     def add_image(
-        self, ref: str, *, layers: tuple[str, ...] = ("sha256:l1",), **labels: str
+        self, ref: str, *, layers: tuple[str, ...] = ("sha256:l1",), salt: str = "", **labels: str
     ) -> ImageInfo:
-        digest = hashlib.sha256(ref.encode()).hexdigest()
+        digest = hashlib.sha256((ref + salt).encode()).hexdigest()
         info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=layers, labels=labels)
         self.images[ref] = self.images[info.id] = info
         return info
@@ -71,8 +71,8 @@ class FakeEngine(ContainerEngine):
         self.calls.append(("build", request))
         for line in self.build_lines:
             on_line(line)
-        if self.build_returncode == 0:
-            self.add_image(request.tag)
+        if self.build_returncode == 0:  # each build a new image
+            self.add_image(request.tag, salt=f"#build{len(self.calls)}")
         return BuildResult(self.build_returncode, list(self.build_lines))
 
     def run(
@@ -146,6 +146,16 @@ class FakeEngine(ContainerEngine):
 
     def remove_container(self, name: str) -> None:
         self.calls.append(("rm", name))
+
+    def remove_untagged(self, image_id: str) -> bool:
+        if image_id not in self.images:
+            return False
+        names = [r for r, i in self.images.items() if i.id == image_id and r != image_id]
+        if names:
+            return False
+        del self.images[image_id]
+        self.calls.append(("rmi", image_id))
+        return True
 
     def containers(self, label: str) -> list[ContainerState]:
         self.calls.append(("containers", label))

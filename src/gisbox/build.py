@@ -178,6 +178,7 @@ def build_image(
         build_args=(("GISBOX_BASE", local_base),) if rendered.base_arg else (),
         source_date_epoch=project.lock.source_date_epoch,
     )
+    replaced = engine.inspect(reference).id if engine.exists(reference) else None
     on_step(f"building {reference} ({platform}) with {engine.description}")
     started = time.monotonic()
     result = engine.build(request, on_line)
@@ -222,6 +223,10 @@ def build_image(
     )
     fp = verified.fingerprint
     report.image_id = verified.image_id
+    # no litter: the unlabelled build and the image the tag named before, once untagged
+    for old in dict.fromkeys((info.id, replaced)):
+        if old is not None and old != report.image_id:
+            engine.remove_untagged(old)
     report.fingerprint, report.fingerprint_digest = str(verified.path), verified.digest
     summary = fp["summary"]
     report.findings = {

@@ -238,3 +238,26 @@ def test_the_index_is_asked_for_the_target_the_probe_found() -> None:
 
     resolve_lock(spec_of("wheels", ["pyproj"]), probing_engine(), index_for=index_for)
     assert (seen[0].python_full, seen[0].glibc) == ("3.11.2", "2.36")
+
+
+def test_a_build_leaves_no_untagged_image_behind(project: Path) -> None:
+    engine = in_image()
+    previous = engine.add_image("gisbox/proj:latest")  # the last build's image
+    report = build_image(Project.load(project), engine)
+    removed = engine.called("rmi")
+    # the image the build made before relabelling, and the one the tag named before
+    assert len(removed) == 2 and previous.id in removed and report.image_id not in removed
+    assert engine.inspect("gisbox/proj:latest").id == report.image_id
+    assert {i.id for i in engine.images.values()} == {
+        engine.inspect(BASE).id,
+        report.image_id,
+    }
+
+
+def test_an_image_the_user_tagged_is_never_removed(project: Path) -> None:
+    engine = in_image()
+    previous = engine.add_image("gisbox/proj:latest")
+    engine.tag("gisbox/proj:latest", "mine:keep")
+    build_image(Project.load(project), engine)
+    assert previous.id not in engine.called("rmi")
+    assert engine.inspect("mine:keep").id == previous.id

@@ -52,6 +52,7 @@ class ImageInfo:
     healthcheck: tuple[str, ...] = ()
     architecture: str = ""  # "amd64", "arm64"
     repo_digests: tuple[str, ...] = ()  # "registry/repo@sha256:…", once pushed or pulled
+    tags: tuple[str, ...] = ()  # "repo:tag" names; none for a dangling image
     created: str = ""  # RFC 3339
 
     @classmethod
@@ -71,6 +72,7 @@ class ImageInfo:
             healthcheck=tuple(health.get("Test") or ()),
             architecture=str(data.get("Architecture") or ""),
             repo_digests=tuple(data.get("RepoDigests") or ()),
+            tags=tuple(data.get("RepoTags") or ()),
             created=str(data.get("Created") or ""),
         )
 
@@ -188,6 +190,11 @@ class ContainerEngine(ABC):
 
     @abstractmethod
     def remove_container(self, name: str) -> None: ...
+
+    @abstractmethod
+    def remove_untagged(self, image_id: str) -> bool:
+        """Remove the image when no tag names it any more (the one a build or relabelling
+        replaced), never one a user tagged or a container uses; whether it went."""
 
     def export_filesystem(self, ref: str) -> AbstractContextManager[IO[bytes]]:
         """The image's root filesystem as a tar stream (a container is created, never

@@ -274,6 +274,16 @@ class CliEngine(ContainerEngine):
     def remove_container(self, name: str) -> None:
         self.command("rm", "-f", "-v", name, check=False)
 
+    def remove_untagged(self, image_id: str) -> bool:
+        res = self.command("image", "inspect", image_id, check=False)
+        if res.returncode != 0:
+            return False
+        (data,) = json.loads(res.stdout)
+        if ImageInfo.from_inspect(data).tags:  # named: a user's tag, or the build's own
+            return False
+        # no -f: an image a container uses, or with child images, stays
+        return self.command("rmi", image_id, check=False).returncode == 0
+
     def containers(self, label: str) -> list[ContainerState]:
         names = self.command("ps", "-a", "--filter", f"label={label}", "--format", "{{.Names}}")
         found = [n for n in names.stdout.split() if n]
