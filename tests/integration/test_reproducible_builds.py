@@ -89,9 +89,10 @@ def newer_than(engine: CliEngine, image: str, epoch: int) -> list[str]:
         timeout=300,
     )
     assert res.returncode == 0, res.stderr
-    # what the engine adds to the container: its mount points, /.dockerenv and so "/" itself
-    mounts = {"/", "/.dockerenv", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
-    mounts |= {"/dev", "/proc", "/sys"}
+    # what Docker's init layer adds to every container (its mount points, /.dockerenv,
+    # /etc/mtab), redating "/" and /etc: not the image's
+    mounts = {"/", "/.dockerenv", "/etc", "/etc/mtab", "/etc/hosts", "/etc/hostname"}
+    mounts |= {"/etc/resolv.conf", "/dev", "/proc", "/sys"}
     return [p for p in res.stdout.splitlines() if p not in mounts]
 
 
