@@ -328,6 +328,7 @@ def _passthrough(verb: str, help_text: str) -> None:
 _passthrough("check", "Run the verification suite here; write the fingerprint (`check -h`).")
 _passthrough("run", "Run a spatial workload: moran, gistar, chunked, tiles (`run -h`).")
 _passthrough("healthcheck", "Fast check here: imports, PROJ/GDAL data, a golden transformation.")
+_passthrough("eval", "Compare predictions with truth: pixel IoU, object F1, drift (`eval -h`).")
 
 
 @cli.command()
@@ -359,35 +360,6 @@ def diff(a: Path, b: Path, strict: bool, as_json: bool) -> None:
             else "no differences"
         )
     sys.exit(1 if drift else 0)
-
-
-@cli.command(name="eval")
-@click.argument("pred", type=click.Path(path_type=Path))
-@click.argument("truth", type=click.Path(path_type=Path))
-@click.option(
-    "--iou",
-    "iou_threshold",
-    type=click.FloatRange(0, 1),
-    default=0.5,
-    show_default=True,
-    help="IoU needed to match a predicted polygon to a true one.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-def evaluate_cmd(pred: Path, truth: Path, iou_threshold: float, as_json: bool) -> None:
-    """Compare predictions with truth: pixel IoU, object F1, coordinate drift."""
-    from gisbox.evaluate import evaluate
-
-    result = evaluate(pred, truth, iou_threshold)
-    if as_json:
-        click.echo(json.dumps(result, indent=2, sort_keys=True))
-        return
-    for key, value in result.items():
-        if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for k, v in value.items():
-                click.echo(f"  {k}: {v:.6g}" if isinstance(v, float) else f"  {k}: {v}")
-        else:
-            click.echo(f"{key}: {value:.6g}" if isinstance(value, float) else f"{key}: {value}")
 
 
 def main() -> None:

@@ -160,6 +160,38 @@ def test_read_only_root_and_unwritable_home(engine: CliEngine, faults_image: str
     assert res.returncode == 0, res.stderr
 
 
+def test_a_broken_ca_variable_is_judged_by_the_library_that_reads_it(
+    engine: CliEngine, faults_image: str
+) -> None:
+    """SSL_CERT_FILE is fine (the image sets it), but GDAL and PROJ read CURL_CA_BUNDLE first."""
+    fp = check_in(
+        engine, faults_image, "-e", "CURL_CA_BUNDLE=/nonexistent/ca.pem",
+        "-e", "GDAL_HTTP_TIMEOUT=10",  # network reads configured: an error
+    )  # fmt: skip
+    (finding,) = [f for f in fp["findings"] if f["id"] == "config.ca-bundle-unreadable"]
+    assert finding["severity"] == "error" and "GDAL" in finding["message"]
+    assert "PROJ" in finding["message"] and "SSL_CERT_FILE=" in finding["message"]
+    assert fp["runtime"]["config.ca.gdal"] is False
+
+
+def test_gdal_temp_files_go_to_the_working_directory_without_cpl_tmpdir(
+    engine: CliEngine, faults_image: str
+) -> None:
+    """/tmp is writable, but GDAL does not use it: without CPL_TMPDIR/TMPDIR/TEMP it writes
+    to the working directory, the image's root-owned /app."""
+    fp = check_in(engine, faults_image, "-e", "CPL_TMPDIR=")
+    (finding,) = [f for f in fp["findings"] if f["id"] == "config.gdal-tmpdir"]
+    assert "the working directory /app" in finding["message"]
+    assert "config.gdal-tmpdir" not in finding_ids(check_in(engine, faults_image))
+
+
+def test_proj_network_is_reported_with_its_effect(engine: CliEngine, faults_image: str) -> None:
+    fp = check_in(engine, faults_image, "-e", "PROJ_NETWORK=ON")
+    (finding,) = [f for f in fp["findings"] if f["id"] == "config.proj-network"]
+    assert "cdn.proj.org" in finding["message"] and "pyproj" in finding["message"]
+    assert fp["runtime"]["config.proj_network"] is True
+
+
 def test_comma_decimal_locale(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "LC_ALL=de_DE.UTF-8")
     assert "runtime.locale-decimal" in finding_ids(fp, "error")

@@ -143,6 +143,34 @@ def test_check_workloads_fingerprints_agree(
     assert [d for d in compare(image, host) if d.kind == "workload"] == []
 
 
+def test_eval_in_any_crs_agrees(
+    engine: CliEngine, analysis_image: Built, host_python: Path, data: Path
+) -> None:
+    """`gisbox eval` in the image: a prediction in UTM 33N by a legacy GeoJSON `crs` member
+    (3 m east of the truth), truth in a GeoPackage in lon/lat; drift in metres."""
+    truth = gpd.read_file(data / "labels.gpkg")
+    utm = truth.to_crs("EPSG:32633")
+    utm.geometry = utm.geometry.centroid.translate(xoff=3.0)
+    features = [
+        {"type": "Feature", "properties": {"id": int(i)},
+         "geometry": {"type": "Point", "coordinates": [g.x, g.y]}}
+        for i, g in zip(truth["cls"], utm.geometry, strict=True)
+    ]  # fmt: skip
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32633"}}
+    pred = data / "pred-utm.geojson"
+    pred.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": features}))
+    points = truth.copy()
+    points.geometry = truth.to_crs("EPSG:32633").geometry.centroid.to_crs("EPSG:4326")
+    points["id"] = truth["cls"]
+    points.to_file(data / "truth-points.gpkg")
+    for path in (pred, data / "truth-points.gpkg"):
+        os.chmod(path, 0o666)
+    args = ["eval", "{data}/pred-utm.geojson", "{data}/truth-points.gpkg"]
+    image, host = run_both(engine, analysis_image.tag, host_python, data, *args)
+    assert image == host and image["crs"] == {"pred": "EPSG:32633", "truth": "EPSG:4326"}
+    assert image["drift"]["n"] == 2 and image["drift"]["max_m"] == pytest.approx(3.0, rel=1e-3)
+
+
 def test_bad_input_in_the_image_is_a_clear_error(
     engine: CliEngine, analysis_image: Built, data: Path
 ) -> None:

@@ -86,9 +86,12 @@ def test_cli_rasters_points_and_errors(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["mean_iou"] == pytest.approx((0.5 + 2 / 3) / 2)
 
+    # truth on another grid (one pixel east): warped onto the prediction's, compared where
+    # it has truth (the prediction's east column: [0, 1] against the truth's [0, 1])
     shifted = write_raster(tmp_path / "c.tif", np.array([[0, 1], [1, 1]]), x0=500001)
-    res = CliRunner().invoke(cli, ["eval", a, shifted])
-    assert res.exit_code == 2 and "different grids" in res.output
+    res = CliRunner().invoke(cli, ["eval", "--json", a, shifted])
+    out = json.loads(res.output)
+    assert out["truth_warped_to_pred_grid"] and out["pixels"] == 2 and out["mean_iou"] == 1.0
 
     p = write_geojson(
         tmp_path / "p.geojson",

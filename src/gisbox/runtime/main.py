@@ -16,6 +16,7 @@ VERBS = {
     "healthcheck": ("gisbox.runtime.check.healthcheck", "the fast subset, for HEALTHCHECK"),
     "run": ("gisbox.runtime.workloads.cli", "run a spatial workload (moran, gistar, ...)"),
     "serve": ("gisbox.runtime.service.server", "the spatial HTTP API (service images)"),
+    "eval": ("gisbox.runtime.workloads.evaluate", "predictions against truth, in any CRS"),
 }
 USAGE = "usage: gisbox VERB [OPTIONS]   (`gisbox VERB --help` for a verb's options)\n" + "".join(
     f"  {verb:12} {text}\n" for verb, (_module, text) in VERBS.items()

@@ -26,12 +26,16 @@ class ObjectScores:
     matches: list[tuple[int, int, float]]  # (prediction index, truth index, IoU)
 
 
-def pixel_iou(pred: Any, truth: Any, nodata: int | None = None) -> dict[str, Any]:
-    """IoU of every class present in either raster, and their mean."""
+def pixel_iou(
+    pred: Any, truth: Any, nodata: int | None = None, valid: Any = None
+) -> dict[str, Any]:
+    """IoU of every class present in either raster, and their mean, over the pixels that
+    are not nodata (and are `valid`, when a mask is given: where the truth was warped)."""
     p, t = np.asarray(pred), np.asarray(truth)
     if p.shape != t.shape:
         raise ValueError(f"the rasters differ in shape: {p.shape} vs {t.shape}")
-    valid = np.ones(p.shape, bool) if nodata is None else (p != nodata) & (t != nodata)
+    mask = np.ones(p.shape, bool) if valid is None else np.asarray(valid, bool)
+    valid = mask if nodata is None else mask & (p != nodata) & (t != nodata)
     per_class: dict[int, float] = {}
     for c in sorted(set(np.unique(p[valid]).tolist()) | set(np.unique(t[valid]).tolist())):
         inter = np.sum((p == c) & (t == c) & valid)

@@ -1,0 +1,167 @@
+"""Configuration read the way each library reads it: the first variable set wins.
+
+A check that passes because *some* CA variable names a file misses the broken one a
+library reads first: GDAL takes GDAL_CURL_CA_BUNDLE, then CURL_CA_BUNDLE, then
+SSL_CERT_FILE, and a CURL_CA_BUNDLE naming nothing breaks every HTTPS read although
+SSL_CERT_FILE is fine. The same holds for where libraries write: GDAL's temporary files go
+to CPL_TMPDIR, else TMPDIR, else TEMP, else the working directory (not /tmp), and PROJ's
+grid cache to PROJ_USER_WRITABLE_DIRECTORY, else XDG_DATA_HOME/proj, else
+HOME/.local/share/proj. Each finding names the variable that decided and the library
+affected. Standard library only (the environment as the process sees it now, after the
+bindings' imports: pyogrio and rasterio set CURL_CA_BUNDLE only when it is unset).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from gisbox.runtime.check.findings import Findings
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A library and the variables it reads for one setting, first one set wins."""
+
+    library: str
+    variables: tuple[str, ...]
+    fallback: str  # what the library does when none is set
+
+
+CA_READERS = (
+    Reader(
+        "GDAL (its libcurl: /vsicurl/, /vsis3/, https:// reads)",
+        ("GDAL_CURL_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"),
+        "libcurl's built-in path",
+    ),
+    Reader(
+        "PROJ (grids fetched with PROJ_NETWORK=ON)",
+        ("PROJ_CURL_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"),
+        "libcurl's built-in path (pyproj: certifi's bundle)",
+    ),
+    Reader(
+        "Python requests (pystac-client, fsspec over HTTP)",
+        ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"),
+        "certifi's bundle",
+    ),
+    Reader("Python ssl (urllib, OpenSSL defaults)", ("SSL_CERT_FILE",), "OpenSSL's default path"),
+)
+GDAL_TMP = Reader("GDAL (temporary files)", ("CPL_TMPDIR", "TMPDIR", "TEMP"), ".")
+PROJ_CACHE = ("PROJ_USER_WRITABLE_DIRECTORY", "XDG_DATA_HOME", "HOME")
+ON = ("ON", "YES", "TRUE", "1")
+
+
+def deciding(reader: Reader, env: dict[str, str]) -> tuple[str, str] | None:
+    """(variable, value) the library uses: the first one set and not empty."""
+    return next(((v, env[v]) for v in reader.variables if env.get(v)), None)
+
+
+def check_ca_bundles(env: dict[str, str], findings: Findings, network: bool) -> dict[str, Any]:
+    """Each reader's CA bundle must be a readable file, judged by the variable it reads."""
+    out: dict[str, Any] = {}
+    broken: dict[tuple[str, str], list[str]] = {}
+    for reader in CA_READERS:
+        chosen = deciding(reader, env)
+        ok = chosen is None or (os.path.isfile(chosen[1]) and os.access(chosen[1], os.R_OK))
+        out[f"config.ca.{reader.library.split()[0].lower()}"] = ok
+        if chosen is not None and not ok:
+            broken.setdefault(chosen, []).append(reader.library)
+    for (variable, value), libraries in sorted(broken.items()):
+        later = [v for r in CA_READERS for v in r.variables if r.library in libraries]
+        shadowed = [
+            f"{v}={env[v]}" for v in dict.fromkeys(later)
+            if v != variable and env.get(v) and os.path.isfile(env[v])
+        ]  # fmt: skip
+        findings.add(
+            "config.ca-bundle-unreadable",
+            "error" if network else "warning",
+            f"{variable}={value} is not a readable file, and it is what "
+            f"{'; '.join(libraries)} read"
+            + (f" (before {', '.join(shadowed)}, which is fine)" if shadowed else "")
+            + ": their HTTPS connections fail",
+            f"point {variable} at a PEM bundle, or unset it",
+        )
+    return out
+
+
+def writable_dir(path: str) -> bool:
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def check_gdal_tmp(env: dict[str, str], findings: Findings) -> dict[str, Any]:
+    """GDAL writes temporary files where CPL_TMPDIR/TMPDIR/TEMP say, else in the working
+    directory: /tmp being writable does not help it."""
+    chosen = deciding(GDAL_TMP, env)
+    try:
+        where = chosen[1] if chosen else os.getcwd()
+    except OSError:  # the working directory was removed
+        where = "."
+    ok = writable_dir(where)
+    if not ok:
+        said = (
+            f"{chosen[0]}={where}"
+            if chosen
+            else f"the working directory {where} (none of CPL_TMPDIR, TMPDIR, TEMP is set)"
+        )
+        findings.warning(
+            "config.gdal-tmpdir",
+            f"GDAL writes its temporary files to {said}, which is not a writable directory: "
+            "drivers that need one (COG and GeoPackage writes, /vsicurl/ caching) fail",
+            "set CPL_TMPDIR to a writable directory (e.g. /tmp, a tmpfs or emptyDir)",
+        )
+    return {"config.gdal_tmp_writable": ok}
+
+
+def proj_cache_dir(env: dict[str, str]) -> tuple[str, str]:
+    """(directory, the variable that decided it) PROJ caches grids in."""
+    if env.get("PROJ_USER_WRITABLE_DIRECTORY"):
+        return env["PROJ_USER_WRITABLE_DIRECTORY"], "PROJ_USER_WRITABLE_DIRECTORY"
+    if env.get("XDG_DATA_HOME"):
+        return os.path.join(env["XDG_DATA_HOME"], "proj"), "XDG_DATA_HOME"
+    return os.path.join(env.get("HOME", ""), ".local/share/proj"), "HOME"
+
+
+def check_proj_network(
+    env: dict[str, str], findings: Findings, modules: dict[str, Any]
+) -> dict[str, Any]:
+    """PROJ_NETWORK=ON changes which transformations PROJ chooses: say so, and check the
+    cache it writes grids to and the CA bundle it downloads them with."""
+    network = env.get("PROJ_NETWORK", "").upper() in ON
+    out: dict[str, Any] = {"config.proj_network": network}
+    if not network:
+        return out
+    directory, variable = proj_cache_dir(env)
+    nearest = directory
+    while nearest and not os.path.exists(nearest):
+        nearest = os.path.dirname(nearest)
+    cache_ok = writable_dir(nearest or "/")
+    out["config.proj_cache_writable"] = cache_ok
+    bindings = [b for b in ("pyproj", "rasterio", "pyogrio", "osgeo.gdal") if b in modules]
+    findings.warning(
+        "config.proj-network",
+        "PROJ_NETWORK=ON: PROJ downloads grids it lacks from cdn.proj.org and then prefers "
+        "grid-based transformations, so results depend on network access and differ "
+        "(by up to tens of metres, e.g. NAD27 -> NAD83) from a machine without it; affects "
+        f"every PROJ here ({', '.join(bindings) or 'none loaded'})",
+        "install the grids you need (projsync, or the proj-data package) and leave "
+        "PROJ_NETWORK unset, so every environment transforms alike",
+    )
+    if not cache_ok and "pyproj" not in modules:  # with pyproj: runtime.proj-user-dir says it
+        findings.warning(
+            "runtime.proj-user-dir",
+            f"PROJ's grid cache {directory} (from {variable}) is not writable: every "
+            "downloaded grid is fetched again in every process",
+            "set PROJ_USER_WRITABLE_DIRECTORY to a writable directory (e.g. /tmp/proj)",
+        )
+    return out
+
+
+def run_library_config(
+    findings: Findings, modules: dict[str, Any], network: bool
+) -> dict[str, Any]:
+    env = dict(os.environ)
+    out = check_ca_bundles(env, findings, network or env.get("PROJ_NETWORK", "").upper() in ON)
+    out.update(check_gdal_tmp(env, findings))
+    out.update(check_proj_network(env, findings, modules))
+    return out
