@@ -185,6 +185,24 @@ def test_gdal_temp_files_go_to_the_working_directory_without_cpl_tmpdir(
     assert "config.gdal-tmpdir" not in finding_ids(check_in(engine, faults_image))
 
 
+def test_a_broken_proj_db_is_blamed_on_proj_and_geos_probes_stay(
+    engine: CliEngine, faults_image: str, tmp_path: Path
+) -> None:
+    """pyproj's proj.db replaced by a file that is not a database: the data finding names
+    the cause, the geometry probe that builds a CRS fails as PROJ's, GEOS's probes stay."""
+    garbage = tmp_path / "proj.db"
+    garbage.write_bytes(b"this is not an SQLite database\n" * 64)
+    garbage.chmod(0o644)
+    site = "/opt/venv/lib/python3.11/site-packages"
+    mount = f"{garbage}:{site}/pyproj/proj_dir/share/proj/proj.db:ro"
+    fp = check_in(engine, faults_image, "-v", mount)
+    errors = {f["id"]: f["message"] for f in fp["findings"] if f["severity"] == "error"}
+    assert errors["data.proj-db-unreadable"].startswith("pyproj: ")
+    assert "in PROJ (pyproj)" in errors["geometry.failed"]
+    assert "GEOS" not in errors["geometry.failed"]
+    assert "geometry.buffer.area" in fp["probes"] and "geometry.sjoin.counts" not in fp["probes"]
+
+
 def test_proj_network_is_reported_with_its_effect(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "PROJ_NETWORK=ON")
     (finding,) = [f for f in fp["findings"] if f["id"] == "config.proj-network"]

@@ -48,6 +48,33 @@ def _gdal(binding: str, path: str | None, findings: Findings) -> dict[str, Any]:
     return {"path": path, "ok": ok}
 
 
+# Where a wheel keeps its own data, relative to its package directory (proj, gdal).
+BUNDLED = {
+    "pyproj": ("proj_dir/share/proj", None),
+    "rasterio": ("proj_data", "gdal_data"),
+    "fiona": ("proj_data", "gdal_data"),
+}
+
+
+def probe_unimported(binding: str, findings: Findings) -> dict[str, Any]:
+    """The data a binding that failed to import carries, read by path: a broken import may
+    come from broken data, and then the data's finding names the cause."""
+    pkg = package_dir(binding)
+    if pkg is None or binding not in BUNDLED:
+        return {}
+    proj_rel, gdal_rel = BUNDLED[binding]
+    out: dict[str, Any] = {"imported": False}
+    proj_dir = os.path.join(pkg, proj_rel)
+    if os.path.isdir(proj_dir):  # a wheel: its own proj.db, read as its PROJ would
+        db = read_proj_db(proj_dir)
+        check_proj_db_matches(f"{binding} (not importable)", None, db, findings)
+        out["proj_db"] = db
+    gdal_dir = os.path.join(pkg, gdal_rel) if gdal_rel else ""
+    if gdal_dir and os.path.isdir(gdal_dir):
+        out["gdal_data"] = _gdal(f"{binding} (not importable)", gdal_dir, findings)
+    return out
+
+
 def probe(binding: str, modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
     """{"proj_db": {...}, "gdal_data": {...}} for one binding (modules may lack it: pyogrio)."""
     try:

@@ -45,6 +45,34 @@ def import_all() -> tuple[dict[str, Any], dict[str, str]]:
     return modules, errors
 
 
+# Which C library a Python package's failure comes from, for "blame the right library".
+LIBRARY_OF = {
+    "pyproj": "PROJ (pyproj)",
+    "rasterio": "GDAL (rasterio)",
+    "pyogrio": "GDAL (pyogrio)",
+    "osgeo": "GDAL (osgeo)",
+    "fiona": "GDAL (fiona)",
+    "shapely": "GEOS (shapely)",
+    "geopandas": "geopandas",
+}
+
+
+def blame(exc: BaseException) -> str:
+    """The library an exception came from: the innermost traceback frame in a known package
+    (or the exception's own module), e.g. "PROJ (pyproj)" for a CRSError raised while
+    geopandas set a CRS; "Python" when none is known."""
+    modules = [type(exc).__module__]
+    tb = exc.__traceback__
+    while tb is not None:
+        modules.append(str(tb.tb_frame.f_globals.get("__name__", "")))
+        tb = tb.tb_next
+    for name in [modules[0], *reversed(modules[1:])]:
+        top = name.split(".")[0]
+        if top in LIBRARY_OF:
+            return LIBRARY_OF[top]
+    return "Python"
+
+
 def one_line(exc: BaseException) -> str:
     """A one-line reason: NumPy-style long messages keep their 'Original error'."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]

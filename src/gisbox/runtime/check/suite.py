@@ -141,6 +141,8 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     cli_tools = tools.tool_versions()
     libmaps.check_skew({**carried, **cli_tools}, findings)
     data = {b: bindings_data.probe(b, modules, findings) for b in DATA_BINDINGS if b in modules}
+    for binding in sorted(errors.keys() & bindings_data.BUNDLED.keys()):  # failed imports
+        data[binding] = bindings_data.probe_unimported(binding, findings)
     probes: dict[str, Any] = {}
     guarded = {
         "transforms": lambda: transforms.run_golden(modules, findings),
