@@ -23,6 +23,8 @@ class Case:
     expected: tuple[float, ...]
     tolerance: float  # metres
     source: str
+    crs: str = "EPSG:4326"  # the geographic CRS `lonlat` is in (longitude first)
+    height: float = 0.0  # ellipsoidal height, for 3D cases (len(expected) == 3)
 
 
 def web_mercator(lon: float, lat: float) -> tuple[float, float]:
@@ -43,10 +45,16 @@ def geocentric(lon: float, lat: float, h: float = 0.0) -> tuple[float, float, fl
 
 
 def transverse_mercator(
-    lon: float, lat: float, lon0: float, k0: float, fe: float, fn: float
+    lon: float,
+    lat: float,
+    lon0: float,
+    k0: float,
+    fe: float,
+    fn: float,
+    ellipsoid: tuple[float, float] = WGS84,
 ) -> tuple[float, float]:
-    """GN7-2 §3.5.3.1 (JHS/Krüger series, latitude of origin 0), WGS 84."""
-    a, f = WGS84
+    """GN7-2 §3.5.3.1 (JHS/Krüger series, latitude of origin 0), WGS 84 by default."""
+    a, f = ellipsoid
     e = math.sqrt(f * (2 - f))
     n = f / (2 - f)
     b = a / (1 + n) * (1 + n**2 / 4 + n**4 / 64)
@@ -99,6 +107,12 @@ def lambert_conformal_2sp(
     r, rf = a * big_f * t(p) ** n, a * big_f * t(pf) ** n
     theta = n * math.radians(lon - lonf)
     return ef + r * math.sin(theta), nf + rf - r * math.cos(theta)
+
+
+def nztm(lon: float, lat: float) -> tuple[float, float]:
+    """NZGD2000 / NZTM2000 (EPSG:2193): TM, central meridian 173 E, k0 0.9996, false
+    easting 1 600 000 m, false northing 10 000 000 m, GRS 1980 (LINZ's definition)."""
+    return transverse_mercator(lon, lat, 173.0, 0.9996, 1600000.0, 10000000.0, ellipsoid=GRS80)
 
 
 LAMBERT93 = {"lat1": 49.0, "lat2": 44.0, "latf": 46.5, "lonf": 3.0, "ef": 700000.0, "nf": 6600000.0}
@@ -159,5 +173,34 @@ CASES = (
         geocentric(15.0, 12.0),
         1e-3,
         "GN7-2 §4.1.1 geographic -> geocentric closed form",
+    ),
+    Case(
+        "4979-4978-h",
+        "EPSG:4978",
+        (-70.5, -33.4),
+        geocentric(-70.5, -33.4, 1500.0),
+        1e-3,
+        "GN7-2 §4.1.1 closed form, with height (WGS 84 3D, 1500 m above the ellipsoid)",
+        crs="EPSG:4979",
+        height=1500.0,
+    ),
+    Case(
+        "4258-25832",
+        "EPSG:25832",
+        (10.0, 53.55),
+        transverse_mercator(10.0, 53.55, 9.0, 0.9996, 500000.0, 0.0, ellipsoid=GRS80),
+        1e-3,
+        "GN7-2 §3.5.3.1 JHS series, GRS 1980 (ETRS89 / UTM zone 32N)",
+        crs="EPSG:4258",
+    ),
+    Case(
+        "4167-2193",
+        "EPSG:2193",
+        (174.7633, -36.8485),
+        nztm(174.7633, -36.8485),
+        1e-3,
+        "GN7-2 §3.5.3.1 JHS series, GRS 1980 (NZGD2000 / New Zealand Transverse Mercator "
+        "2000, a southern national grid; the authority's axis order is northing, easting)",
+        crs="EPSG:4167",
     ),
 )

@@ -70,12 +70,12 @@ ADAPTERS: dict[str, Adapter] = {
 
 
 def forward(binding: str, case: Case) -> Point:
-    pt = (*case.lonlat, 0.0) if len(case.expected) == 3 else case.lonlat
-    return ADAPTERS[binding]("EPSG:4326", case.target, pt)
+    pt = (*case.lonlat, case.height) if len(case.expected) == 3 else case.lonlat
+    return ADAPTERS[binding](case.crs, case.target, pt)
 
 
 def inverse(binding: str, case: Case) -> Point:
-    return ADAPTERS[binding](case.target, "EPSG:4326", case.expected)
+    return ADAPTERS[binding](case.target, case.crs, case.expected)
 
 
 def distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -103,7 +103,7 @@ def run_golden(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
         if binding not in modules:
             continue
         for case in CASES:
-            what = f"EPSG:4326->{case.target}"
+            what = f"{case.crs}->{case.target}"
             got = _try(binding, what, lambda: forward(binding, case), findings)  # noqa: B023
             if got is not None:
                 probes[f"transform.{binding}.{case.id}"] = {
@@ -121,7 +121,7 @@ def run_golden(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
                     )
             back = _try(
                 binding,
-                f"{case.target}->EPSG:4326",
+                f"{case.target}->{case.crs}",
                 lambda: inverse(binding, case),  # noqa: B023
                 findings,
             )
@@ -135,52 +135,61 @@ def run_golden(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
                 if off_deg > INVERSE_TOLERANCE_DEG:
                     findings.error(
                         "transform.golden",
-                        f"{binding}: {case.target}->EPSG:4326 of {case.expected} is off by "
+                        f"{binding}: {case.target}->{case.crs} of {case.expected} is off by "
                         f"{off_deg:.3g} degrees from lon {case.lonlat[0]} lat {case.lonlat[1]}",
                     )
     return probes
 
 
+# Authority-order traps: EPSG:4326 is (latitude, longitude); in the south, NZGD2000 is
+# (latitude, longitude) and NZTM2000 (northing, easting). (case, does the target's authority
+# order put the northing first)
+AUTHORITY_CASES = ((GOLDEN, False), (next(c for c in CASES if c.id == "4167-2193"), True))
+
+
+def _authority(binding: str, case: Case) -> tuple[float, ...]:
+    """`case` through `binding` in the authority's axis order (latitude first in)."""
+    lat_lon = (case.lonlat[1], case.lonlat[0])
+    if binding == "pyproj":
+        from pyproj import Transformer
+
+        return tuple(Transformer.from_crs(case.crs, case.target).transform(*lat_lon))
+    return _osr(case.crs, case.target, lat_lon, traditional=False)
+
+
 def run_axis_order(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
-    """EPSG:4326 in authority order is latitude, longitude; check bindings honour it."""
+    """Bindings must honour the authority's axis order when not told otherwise: EPSG:4326
+    and NZGD2000 in latitude, longitude; NZTM2000 out in northing, easting."""
     probes: dict[str, Any] = {}
-    checks: list[tuple[str, Callable[[], tuple[float, ...]]]] = []
-    if "pyproj" in modules:
-
-        def pyproj_authority() -> tuple[float, ...]:
-            from pyproj import Transformer
-
-            t = Transformer.from_crs("EPSG:4326", "EPSG:3857")  # authority order: lat, lon
-            return tuple(t.transform(GOLDEN.lonlat[1], GOLDEN.lonlat[0]))
-
-        checks.append(("pyproj", pyproj_authority))
-    if "osgeo.gdal" in modules:
-        checks.append(
-            (
-                "osgeo.gdal",
-                lambda: _osr("EPSG:4326", "EPSG:3857", GOLDEN.lonlat[::-1], traditional=False),
-            )
-        )
-    for binding, fn in checks:
-        try:
-            got = fn()
-        except Exception as exc:
-            findings.error(
-                "transform.failed", f"{binding}: authority-order transform failed: {one_line(exc)}"
-            )
-            continue
-        probes[f"axis.{binding}.authority"] = {"value": list(got), "tolerance": 1e-3, "unit": "m"}
-        if distance(got, GOLDEN.expected) > 1e-3:
-            # treating (12, 15) as lon 12, lat 15 is the classic swapped-axes result
-            swapped = distance(got, web_mercator(GOLDEN.lonlat[1], GOLDEN.lonlat[0])) < 1e-3
-            findings.error(
-                "transform.axis-order",
-                f"{binding}: EPSG:4326 given as (latitude, longitude) = (12, 15) did not give "
-                f"{GOLDEN.expected}; got {tuple(round(v, 3) for v in got)}"
-                + (" (the axes were swapped)" if swapped else ""),
-                "EPSG:4326 is latitude/longitude in the authority's order; use always_xy=True "
-                "or OAMS_TRADITIONAL_GIS_ORDER for longitude/latitude input",
-            )
+    for binding in [b for b in ("pyproj", "osgeo.gdal") if b in modules]:
+        for case, north_first in AUTHORITY_CASES:
+            key = "authority" if case is GOLDEN else f"authority.{case.id}"
+            try:
+                got = _authority(binding, case)
+            except Exception as exc:
+                findings.error(
+                    "transform.failed",
+                    f"{binding}: authority-order {case.crs}->{case.target} failed: {one_line(exc)}",
+                )
+                continue
+            want = case.expected[::-1] if north_first else case.expected
+            probes[f"axis.{binding}.{key}"] = {"value": list(got), "tolerance": 1e-3, "unit": "m"}
+            if distance(got, want) > 1e-3:
+                # in: (lat, lon) read as (lon, lat), the classic swap; out: easting first
+                swapped = (
+                    distance(got, case.expected) < 1e-3
+                    if north_first
+                    else distance(got, web_mercator(case.lonlat[1], case.lonlat[0])) < 1e-3
+                )
+                findings.error(
+                    "transform.axis-order",
+                    f"{binding}: {case.crs} given as (latitude, longitude) = "
+                    f"({case.lonlat[1]}, {case.lonlat[0]}) did not give {tuple(want)} in "
+                    f"{case.target}'s authority order; got {tuple(round(v, 3) for v in got)}"
+                    + (" (the axes were swapped)" if swapped else ""),
+                    f"{case.crs} is latitude/longitude in the authority's order; use "
+                    "always_xy=True or OAMS_TRADITIONAL_GIS_ORDER for longitude/latitude input",
+                )
     return probes
 
 
