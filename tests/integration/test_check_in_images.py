@@ -210,6 +210,31 @@ def test_proj_network_is_reported_with_its_effect(engine: CliEngine, faults_imag
     assert fp["runtime"]["config.proj_network"] is True
 
 
+def test_a_read_only_root_needs_only_a_tmpfs_on_tmp(
+    engine: CliEngine, minimal_image: Built
+) -> None:
+    """/tmp holds what the stack writes (Python's temp files, GDAL's CPL_TMPDIR, PROJ's grid
+    cache): with it, a read-only root has no finding about a place to write but HOME's;
+    without it, each library that needs one is named."""
+    fp = check_in(engine, minimal_image.tag, "--read-only", "--tmpfs", "/tmp")
+    assert fp["summary"]["error"] == 0, fp["findings"]
+    writes = {"runtime.tmp-not-writable", "config.gdal-tmpdir", "runtime.proj-user-dir"}
+    assert not writes & finding_ids(fp)
+    assert "runtime.home-not-writable" in finding_ids(fp, "warning")  # other tools' config
+    bare = check_in(engine, minimal_image.tag, "--read-only")
+    assert writes <= finding_ids(bare) and "runtime.tmp-not-writable" in finding_ids(bare, "error")
+    both = check_in(
+        engine,
+        minimal_image.tag,
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--tmpfs",
+        "/home/gis:uid=10001",
+    )
+    assert not (writes | {"runtime.home-not-writable"}) & finding_ids(both)
+
+
 def test_comma_decimal_locale(engine: CliEngine, faults_image: str) -> None:
     fp = check_in(engine, faults_image, "-e", "LC_ALL=de_DE.UTF-8")
     assert "runtime.locale-decimal" in finding_ids(fp, "error")

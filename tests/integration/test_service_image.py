@@ -177,9 +177,16 @@ _write_grid()
 
 
 @pytest.mark.parametrize("running", [["--read-only", "--tmpfs", "/tmp"]], indirect=True)
-def test_read_only_root_filesystem(running: str) -> None:
-    base, _ = split(running)
+def test_read_only_root_filesystem(engine: CliEngine, running: str) -> None:
+    """A read-only root with a tmpfs on /tmp only: serving works, and `gisbox check` in the
+    running container finds every library a writable place (GDAL's and PROJ's in /tmp)."""
+    base, name = split(running)
     assert call(base + "/readyz")[0] == 200
+    res = docker(engine, "exec", name, "gisbox", "check", "--json", "-")
+    fp = json.loads(res.stdout)
+    ids = {f["id"] for f in fp["findings"]}
+    assert fp["summary"]["error"] == 0, fp["findings"]
+    assert not {"runtime.tmp-not-writable", "config.gdal-tmpdir", "runtime.proj-user-dir"} & ids
     assert (
         call(
             base + "/v1/transform",
