@@ -5,7 +5,8 @@
 Builds the `service` profile with gisbox, runs it on 127.0.0.1, drives it with wrk
 (Debian's `wrk`: apt-get install wrk) and prints requests/s, p50/p99 latency and errors.
 For /v1/transform it also prints points per second against pyproj called directly in
-one process inside the same image (target: the service reaches >= 50 % of direct).
+one process inside the same image (target: JSON reaches >= 35 % of direct at 10 000 points
+per request, through the orjson fast path; the binary endpoint must not regress).
 """
 
 from __future__ import annotations

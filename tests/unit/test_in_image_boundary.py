@@ -32,7 +32,7 @@ STACK = {
     "distributed",
     "dask_geopandas",
 }
-SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic"}  # the service profile's own
+SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic", "orjson"}  # the service profile's own
 SRC = Path(__file__).resolve().parents[2] / "src/gisbox"
 
 
