@@ -99,9 +99,17 @@ def newer_than(engine: CliEngine, image: str, epoch: int) -> list[str]:
 def test_two_clean_builds_from_one_lock_give_identical_layers(
     engine: CliEngine, base_image: str, tmp_path: Path
 ) -> None:
+    """A small stack (rasterio and pyproj: vendored libraries, data, stripped, linked and
+    RECORD-rewritten like any) and an app with a nested file, whose parents the build
+    makes: the same lock, built clean twice, gives every layer again."""
     project = copy_project("minimal", tmp_path / "project")
     spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace("gisbox-test/minimal", "gisbox-test/reproducible"))
+    text = spec.read_text().replace("gisbox-test/minimal", "gisbox-test/reproducible")
+    start, end = text.index("packages = ["), text.index("]", text.index("packages = ["))
+    text = text[:start] + 'packages = ["rasterio>=1.4", "pyproj>=3.6"' + text[end:]
+    spec.write_text(text.replace('files = ["app/"]', 'files = ["app/", "lib/geo/util.py"]'))
+    (project / "lib/geo").mkdir(parents=True)
+    (project / "lib/geo/util.py").write_text("ORIGIN = (0.0, 0.0)\n")
     first = lock_and_build(project, "--no-cache")
     kept = "gisbox-test/reproducible:first"
     engine.tag(first["tag"], kept)
@@ -116,5 +124,9 @@ def test_two_clean_builds_from_one_lock_give_identical_layers(
             raise AssertionError("layers differ between two clean builds:\n" + "\n".join(said[:40]))
         epoch = tomllib.loads((project / "gisbox.lock").read_text())["source_date_epoch"]
         assert newer_than(engine, second, epoch) == []  # every file dated at most as the lock
+        paths = ["/app", "/app/lib", "/app/lib/geo", "/app/lib/geo/util.py"]
+        res = engine.run(second, ["stat", "-c", "%u %n", *paths], user="0")
+        owners = res.stdout.splitlines()  # the app's own, as COPY --chown made them
+        assert owners == ["0 /app"] + [f"10001 {p}" for p in paths[1:]], res.stderr
     finally:
         engine.command("rmi", kept, "gisbox-test/reproducible:latest", check=False)
