@@ -207,6 +207,7 @@ def test_proj_network_is_reported_with_its_effect(engine: CliEngine, faults_imag
     fp = check_in(engine, faults_image, "-e", "PROJ_NETWORK=ON")
     (finding,) = [f for f in fp["findings"] if f["id"] == "config.proj-network"]
     assert "cdn.proj.org" in finding["message"] and "pyproj" in finding["message"]
+    assert "NAD27 -> NAD83: 'NAD27 to NAD83" in finding["message"]  # the measured effect
     assert fp["runtime"]["config.proj_network"] is True
 
 

@@ -81,3 +81,15 @@ def test_proj_s_cache_directory_follows_its_precedence() -> None:
     )
     assert proj_cache_dir({"XDG_DATA_HOME": "/b", "HOME": "/h"}) == ("/b/proj", "XDG_DATA_HOME")
     assert proj_cache_dir({"HOME": "/h"}) == ("/h/.local/share/proj", "HOME")
+
+
+def test_the_network_s_effect_is_measured_by_the_transformation_proj_would_pick() -> None:
+    import pyproj
+
+    from gisbox.runtime.check.library_config import network_effect
+
+    before = pyproj.network.is_network_enabled()
+    said = network_effect(pyproj)
+    assert said.startswith(" (NAD27 -> NAD83: 'NAD27 to NAD83")
+    assert "with the network" in said and "'Ballpark geographic offset" in said
+    assert pyproj.network.is_network_enabled() == before  # left as it was

@@ -138,12 +138,13 @@ def check_proj_network(
     cache_ok = writable_dir(nearest or "/")
     out["config.proj_cache_writable"] = cache_ok
     bindings = [b for b in ("pyproj", "rasterio", "pyogrio", "osgeo.gdal") if b in modules]
+    effect = network_effect(modules["pyproj"]) if "pyproj" in modules else ""
     findings.warning(
         "config.proj-network",
         "PROJ_NETWORK=ON: PROJ downloads grids it lacks from cdn.proj.org and then prefers "
         "grid-based transformations, so results depend on network access and differ "
-        "(by up to tens of metres, e.g. NAD27 -> NAD83) from a machine without it; affects "
-        f"every PROJ here ({', '.join(bindings) or 'none loaded'})",
+        f"from a machine without it{effect}; affects every PROJ here "
+        f"({', '.join(bindings) or 'none loaded'})",
         "install the grids you need (projsync, or the proj-data package) and leave "
         "PROJ_NETWORK unset, so every environment transforms alike",
     )
@@ -155,6 +156,37 @@ def check_proj_network(
             "set PROJ_USER_WRITABLE_DIRECTORY to a writable directory (e.g. /tmp/proj)",
         )
     return out
+
+
+def network_effect(pyproj: Any) -> str:
+    """What the network changes, measured without it being used: the transformation PROJ
+    picks for NAD27 -> NAD83 with the network enabled and without (no grid is fetched to
+    choose; only to transform)."""
+    import warnings
+
+    from pyproj.transformer import TransformerGroup
+
+    def best(enabled: bool) -> str:
+        pyproj.network.set_network_enabled(enabled)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            group = TransformerGroup("EPSG:4267", "EPSG:4269", always_xy=True)
+        if not group.transformers:
+            return "none"
+        t = group.transformers[0]
+        ops = [op.name for op in t.operations] if t.operations else [t.description]
+        name = next((o for o in ops if "axis order" not in o), ops[0])
+        accuracy = f"{t.accuracy} m" if t.accuracy >= 0 else "unknown accuracy"
+        return f"{name!r} ({accuracy})"
+
+    was = pyproj.network.is_network_enabled()
+    try:
+        on, off = best(True), best(False)
+    except Exception:  # the effect is a detail: the finding stands without it
+        return ""
+    finally:
+        pyproj.network.set_network_enabled(was)
+    return f" (NAD27 -> NAD83: {on} with the network, {off} without)" if on != off else ""
 
 
 def run_library_config(
