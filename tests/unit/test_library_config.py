@@ -93,3 +93,17 @@ def test_the_network_s_effect_is_measured_by_the_transformation_proj_would_pick(
     assert said.startswith(" (NAD27 -> NAD83: 'NAD27 to NAD83")
     assert "with the network" in said and "'Ballpark geographic offset" in said
     assert pyproj.network.is_network_enabled() == before  # left as it was
+
+
+def test_a_fault_an_import_hides_is_still_reported_and_the_mask_named(tmp_path: Path) -> None:
+    """rasterio's import sets GDAL_CURL_CA_BUNDLE: a process that never imports rasterio
+    still reads the broken CURL_CA_BUNDLE, so the check judges the environment at start."""
+    good = tmp_path / "cacert.pem"
+    good.write_text("x")
+    at_start = {"CURL_CA_BUNDLE": "/nonexistent"}
+    now = {**at_start, "GDAL_CURL_CA_BUNDLE": str(good), "PROJ_CURL_CA_BUNDLE": str(good)}
+    findings = Findings()
+    out = check_ca_bundles(at_start, findings, network=False, now=now)
+    _, message = found(findings)["config.ca-bundle-unreadable"]
+    assert "GDAL" in message and out["config.ca.gdal"] is False
+    assert "here the bindings' imports set GDAL_CURL_CA_BUNDLE, PROJ_CURL_CA_BUNDLE" in message

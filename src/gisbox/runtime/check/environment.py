@@ -11,7 +11,13 @@ from gisbox.runtime import stdlib_zip
 from gisbox.runtime.check.findings import Findings
 from gisbox.runtime.check.library_config import run_library_config
 
-CA_ENV = ("CURL_CA_BUNDLE", "GDAL_CURL_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+CA_ENV = (
+    "CURL_CA_BUNDLE",
+    "GDAL_CURL_CA_BUNDLE",
+    "PROJ_CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+)
 CA_PATHS = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 # Variables that configure remote reads through GDAL (cloud credentials, HTTP options).
 NETWORK_ENV_PREFIXES = (
@@ -84,7 +90,7 @@ def run_environment(
             )
     out.update(_ca_bundle(findings, ca_env))
     network = any(k.startswith(NETWORK_ENV_PREFIXES) for k in os.environ)
-    out.update(run_library_config(findings, modules, network))
+    out.update(run_library_config(findings, modules, network, ca_env))
     out.update(_locale(findings))
     _stdlib_archive(findings)
     return out

@@ -7,8 +7,9 @@ SSL_CERT_FILE is fine. The same holds for where libraries write: GDAL's temporar
 to CPL_TMPDIR, else TMPDIR, else TEMP, else the working directory (not /tmp), and PROJ's
 grid cache to PROJ_USER_WRITABLE_DIRECTORY, else XDG_DATA_HOME/proj, else
 HOME/.local/share/proj. Each finding names the variable that decided and the library
-affected. Standard library only (the environment as the process sees it now, after the
-bindings' imports: pyogrio and rasterio set CURL_CA_BUNDLE only when it is unset).
+affected. Standard library only. CA variables are judged as a process starts: rasterio's
+import sets GDAL_CURL_CA_BUNDLE and PROJ_CURL_CA_BUNDLE, which hides a broken
+CURL_CA_BUNDLE only in processes that import rasterio (the finding says so).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ CA_READERS = (
     ),
     Reader("Python ssl (urllib, OpenSSL defaults)", ("SSL_CERT_FILE",), "OpenSSL's default path"),
 )
+_CA_VARIABLES = {v for r in CA_READERS for v in r.variables}
 GDAL_TMP = Reader("GDAL (temporary files)", ("CPL_TMPDIR", "TMPDIR", "TEMP"), ".")
 PROJ_CACHE = ("PROJ_USER_WRITABLE_DIRECTORY", "XDG_DATA_HOME", "HOME")
 ON = ("ON", "YES", "TRUE", "1")
@@ -57,29 +59,50 @@ def deciding(reader: Reader, env: dict[str, str]) -> tuple[str, str] | None:
     return next(((v, env[v]) for v in reader.variables if env.get(v)), None)
 
 
-def check_ca_bundles(env: dict[str, str], findings: Findings, network: bool) -> dict[str, Any]:
-    """Each reader's CA bundle must be a readable file, judged by the variable it reads."""
+def _readable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.R_OK)
+
+
+def check_ca_bundles(
+    env: dict[str, str], findings: Findings, network: bool, now: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Each reader's CA bundle must be a readable file, judged by the variable it reads in
+    `env`, the environment a process starts with. `now` is the environment after the
+    bindings' imports (rasterio's sets GDAL_CURL_CA_BUNDLE and PROJ_CURL_CA_BUNDLE to
+    certifi's bundle): a fault it hides here is still one for processes not importing them."""
+    now = env if now is None else now
     out: dict[str, Any] = {}
     broken: dict[tuple[str, str], list[str]] = {}
+    hidden: dict[tuple[str, str], set[str]] = {}
     for reader in CA_READERS:
         chosen = deciding(reader, env)
-        ok = chosen is None or (os.path.isfile(chosen[1]) and os.access(chosen[1], os.R_OK))
+        ok = chosen is None or _readable(chosen[1])
         out[f"config.ca.{reader.library.split()[0].lower()}"] = ok
         if chosen is not None and not ok:
             broken.setdefault(chosen, []).append(reader.library)
+            after = deciding(reader, now)
+            if after is not None and after != chosen and _readable(after[1]):
+                hidden.setdefault(chosen, set()).add(after[0])
     for (variable, value), libraries in sorted(broken.items()):
         later = [v for r in CA_READERS for v in r.variables if r.library in libraries]
         shadowed = [
             f"{v}={env[v]}" for v in dict.fromkeys(later)
             if v != variable and env.get(v) and os.path.isfile(env[v])
         ]  # fmt: skip
+        masks = sorted(hidden.get((variable, value), ()))
         findings.add(
             "config.ca-bundle-unreadable",
             "error" if network else "warning",
             f"{variable}={value} is not a readable file, and it is what "
             f"{'; '.join(libraries)} read"
             + (f" (before {', '.join(shadowed)}, which is fine)" if shadowed else "")
-            + ": their HTTPS connections fail",
+            + ": their HTTPS connections fail"
+            + (
+                f"; here the bindings' imports set {', '.join(masks)} (rasterio's does), "
+                "which hides it only in processes that import them"
+                if masks
+                else ""
+            ),
             f"point {variable} at a PEM bundle, or unset it",
         )
     return out
@@ -190,10 +213,14 @@ def network_effect(pyproj: Any) -> str:
 
 
 def run_library_config(
-    findings: Findings, modules: dict[str, Any], network: bool
+    findings: Findings, modules: dict[str, Any], network: bool, ca_at_start: dict[str, str]
 ) -> dict[str, Any]:
+    """`ca_at_start`: the CA variables as the process started (before any import)."""
     env = dict(os.environ)
-    out = check_ca_bundles(env, findings, network or env.get("PROJ_NETWORK", "").upper() in ON)
+    at_start = {k: v for k, v in env.items() if k not in _CA_VARIABLES}
+    at_start.update(ca_at_start)
+    network = network or env.get("PROJ_NETWORK", "").upper() in ON
+    out = check_ca_bundles(at_start, findings, network, now=env)
     out.update(check_gdal_tmp(env, findings))
     out.update(check_proj_network(env, findings, modules))
     return out
