@@ -105,7 +105,8 @@ def test_two_clean_builds_from_one_lock_give_identical_layers(
     project = copy_project("minimal", tmp_path / "project")
     spec = project / "gisbox.toml"
     text = spec.read_text().replace("gisbox-test/minimal", "gisbox-test/reproducible")
-    start, end = text.index("packages = ["), text.index("]", text.index("packages = ["))
+    start = text.index("\npackages = [") + 1  # [python] packages, not image.os_packages
+    end = text.index("]", start)
     text = text[:start] + 'packages = ["rasterio>=1.4", "pyproj>=3.6"' + text[end:]
     spec.write_text(text.replace('files = ["app/"]', 'files = ["app/", "lib/geo/util.py"]'))
     (project / "lib/geo").mkdir(parents=True)
