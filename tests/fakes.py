@@ -53,11 +53,15 @@ class FakeEngine(ContainerEngine):
     images: dict[str, ImageInfo] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
     name: str = "fake"
+    start_interval: bool = False  # what supports_start_interval answers
     rootfs: bytes = field(default_factory=lambda: _tar({}))
 
     @property
     def description(self) -> str:
         return "fake engine"
+
+    def supports_start_interval(self) -> bool:
+        return self.start_interval
 
     def add_image(
         self, ref: str, *, layers: tuple[str, ...] = ("sha256:l1",), salt: str = "", **labels: str

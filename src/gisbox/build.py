@@ -46,6 +46,7 @@ class BuildReport:
     engine: str = ""
     ca_bundle: str = ""
     healthy: bool = False
+    health_start_interval: bool = False  # HEALTHCHECK probes every 1 s until healthy
     bindings: Bindings = field(default_factory=dict)
     lock_digest: str = ""
     fingerprint: str = ""
@@ -158,8 +159,16 @@ def build_image(
     on_step(f"checking the base image {spec.image.base} for {platform}")
     local_base = ensure_base(engine, spec.image.base, platform)
     check_base_pin(engine, local_base, project, platform)
-    on_step("rendering Dockerfile and .dockerignore")
-    rendered = render(project)
+    start_interval = engine.supports_start_interval()
+    on_step(
+        "rendering Dockerfile and .dockerignore"
+        + (
+            " (HEALTHCHECK every 1 s until healthy: the engine keeps --start-interval)"
+            if start_interval
+            else ""
+        )
+    )
+    rendered = render(project, start_interval=start_interval)
     dockerfile = write_context(paths, rendered)
     report = BuildReport(
         tag=reference,
@@ -167,6 +176,7 @@ def build_image(
         engine=engine.description,
         lock_digest=project.lock_digest,
         ca_bundle=ca_said,
+        health_start_interval=start_interval,
     )
     request = BuildRequest(
         context=paths.root,

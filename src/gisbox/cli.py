@@ -102,14 +102,21 @@ def lock(project: Path, engine: str | None, quiet: bool) -> None:
 
 @cli.command()
 @project_option
-def dockerfile(project: Path) -> None:
+@click.option(
+    "--start-interval",
+    is_flag=True,
+    help="HEALTHCHECK --start-interval=1s: healthy a second after ready, on engines that "
+    "keep it (Docker >= 25, Podman >= 5.1; Docker 20.10 refuses the Dockerfile). "
+    "`gisbox build` decides by probing its engine.",
+)
+def dockerfile(project: Path, start_interval: bool) -> None:
     """Write the Dockerfile, .dockerignore and .gisbox/ support files from spec and lock."""
     from gisbox.build_context import write_context
     from gisbox.project import Project
     from gisbox.render import render
 
     loaded = Project.load(project)
-    path = write_context(loaded.paths, render(loaded))
+    path = write_context(loaded.paths, render(loaded, start_interval=start_interval))
     click.echo(f"wrote {path} and {loaded.paths.dockerignore}")
 
 

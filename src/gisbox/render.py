@@ -89,6 +89,7 @@ class RenderContext:
     labels: tuple[tuple[str, str], ...]
     command: str  # JSON exec form
     service_port: int | None  # `gisbox serve` behind tini, readiness HEALTHCHECK
+    health_start_interval: bool  # HEALTHCHECK --start-interval=1s (the engine keeps it)
     distroless: bool  # image.runtime = "distroless": FROM scratch + the unpacked rootfs
     rootfs_pins: tuple[str, ...]  # name=version, what the distroless root is unpacked from
     rootfs_arch_pins: tuple[tuple[str, tuple[str, ...]], ...]
@@ -196,8 +197,11 @@ def split_pins(
     return common, extra
 
 
-def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
-    """The Dockerfile's context, and the files plug-ins add to the build context."""
+def context_for(
+    project: Project, *, start_interval: bool = False
+) -> tuple[RenderContext, dict[str, str]]:
+    """The Dockerfile's context, and the files plug-ins add to the build context.
+    `start_interval`: the engine that builds keeps `HEALTHCHECK --start-interval`."""
     spec, lock = project.spec, project.lock
     strategy, family = project.strategy, project.family
     family_part = family.contribute(lock, spec, strategy)
@@ -239,6 +243,7 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
         labels=tuple(sorted(labels(project).items())),
         command=command(spec),
         service_port=spec.service.port if spec.service.enabled else None,
+        health_start_interval=start_interval,
         distroless=spec.image.runtime == "distroless",
         rootfs_pins=rootfs_pins,
         rootfs_arch_pins=rootfs_arch,
@@ -260,8 +265,10 @@ def context_for(project: Project) -> tuple[RenderContext, dict[str, str]]:
     return ctx, files
 
 
-def render(project: Project) -> Rendered:
-    ctx, plugin_files = context_for(project)
+def render(project: Project, *, start_interval: bool = False) -> Rendered:
+    """The build context's files. `start_interval` only for an engine that keeps it
+    (`ContainerEngine.supports_start_interval`): Docker < 25 refuses the Dockerfile."""
+    ctx, plugin_files = context_for(project, start_interval=start_interval)
     ignore = IgnoreContext(
         builder_helpers=BUILDER_SCRIPTS,
         app_sources=tuple(f.rstrip("/") for f in project.spec.app.files),

@@ -52,6 +52,12 @@ def build_table(report: BuildReport) -> Table:
     table.add_row("CA bundle", report.ca_bundle)
     table.add_row("lock digest", report.lock_digest)
     table.add_row("healthcheck", "passed" if report.healthy else "FAILED")
+    table.add_row(
+        "health probes",
+        "every 1 s until healthy, then every 30 s"
+        if report.health_start_interval
+        else "every 30 s (this engine keeps no --start-interval: Docker < 25, Podman < 5.1)",
+    )
     if report.findings:
         f = report.findings
         table.add_row("gisbox check", f"{f.get('error', 0)} errors, {f.get('warning', 0)} warnings")

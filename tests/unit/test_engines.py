@@ -20,12 +20,18 @@ INSPECT = '[{"Id": "abc123", "Size": 42, "RootFS": {"Layers": ["sha256:l1"]}, "C
 
 
 def fake_client(
-    directory: Path, name: str, *, version: str = "28.2.2", buildx: bool = False, up: bool = True
+    directory: Path,
+    name: str,
+    *,
+    version: str = "28.2.2",
+    buildx: bool = False,
+    up: bool = True,
+    server: str = "20.10.24",
 ) -> Path:
     """A client script that logs its argv to DIR/argv.log and answers like the real one."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / name
-    server = "echo 20.10.24; exit 0" if up else 'echo "Cannot connect to the daemon" >&2; exit 1'
+    server = f"echo {server}; exit 0" if up else 'echo "Cannot connect to the daemon" >&2; exit 1'
     path.write_text(
         "#!/bin/sh\n"
         f'echo "$@" >> {shlex.quote(str(directory / "argv.log"))}\n'
@@ -69,6 +75,15 @@ def test_prefers_buildx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     request = BuildRequest(context=Path("ctx"), dockerfile=Path("D"), tag="t", platform="p")
     engine.build(request, lambda _l: None)
     assert argv_log(docker)[-1].startswith("buildx build --load --progress=plain --platform p")
+
+
+def test_description_names_a_newer_engine_behind_an_old_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = fake_client(tmp_path / "old", "docker", version="20.10.24+dfsg1", server="26.1.5+dfsg1")
+    on_path(monkeypatch, old)
+    engine = detect_docker(known=())
+    assert "Docker 20.10.24+dfsg1 client, engine 26.1.5+dfsg1" in engine.description
 
 
 def test_skips_new_client_without_buildx_for_old_builtin_buildkit(

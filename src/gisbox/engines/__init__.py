@@ -142,6 +142,12 @@ class ContainerEngine(ABC):
         ("uid:gid"); `options` are `run` flags both engines share (-e, --read-only,
         --tmpfs, --entrypoint, -v, --network, --name, -d)."""
 
+    def supports_start_interval(self) -> bool:
+        """Whether images built here keep `HEALTHCHECK --start-interval` and containers
+        run here honour it (probes every second until healthy instead of every interval).
+        Docker >= 25 (API 1.44) and Podman >= 5.1 do; Docker 20.10's parser rejects it."""
+        return False
+
     @abstractmethod
     def exists(self, ref: str) -> bool: ...
 

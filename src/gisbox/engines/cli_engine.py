@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -52,6 +53,18 @@ def run_process(
         ) from None
 
 
+# The smallest build that tells whether a builder parses the flag (no layer, no context).
+START_INTERVAL_PROBE = 'FROM scratch\nHEALTHCHECK --interval=30s --start-interval=1s CMD ["true"]\n'
+
+
+def version_at_least(text: str, minimum: tuple[int, ...]) -> bool:
+    """ "1.45", "5.1.2", "26.1.5+dfsg1" against (1, 44): False when `text` is no version."""
+    found = re.match(r"\s*v?(\d+(?:\.\d+)*)", text)
+    if found is None:
+        return False
+    return tuple(int(n) for n in found.group(1).split(".")) >= minimum
+
+
 def last_line(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no output"
@@ -88,10 +101,37 @@ class CliEngine(ContainerEngine):
     def __init__(self, *, path: str, version: str) -> None:
         self.path = path
         self.version = version
+        self._start_interval: bool | None = None
+        self.host: str | None = None  # another engine than the client's default
+
+    def keeps_start_interval(self) -> bool:
+        """Whether the engine stores a healthcheck's start interval in images and honours
+        it when it runs them (Docker 24's BuildKit parsed the flag and dropped it)."""
+        return False
+
+    def supports_start_interval(self) -> bool:
+        """Probed once: the engine keeps the start interval, and its builder parses it
+        (a buildx builder may run an older BuildKit than the engine)."""
+        if self._start_interval is None:
+            self._start_interval = self.keeps_start_interval() and self._parses_start_interval()
+        return self._start_interval
+
+    def _parses_start_interval(self) -> bool:
+        tag = f"gisbox-probe/start-interval:{os.getpid()}"
+        res = run_process(
+            [self.path, *self.build_command(), "-q", "-t", tag, "-"],
+            env=self.env(),
+            timeout=120,
+            input=START_INTERVAL_PROBE,
+        )
+        if res.returncode == 0:
+            self.command("rmi", tag, check=False)
+        return res.returncode == 0
 
     # -- plumbing ---------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        return dict(os.environ)
+        """The client's environment: ours, plus `host` (DOCKER_HOST) when one was named."""
+        return {**os.environ, **({"DOCKER_HOST": self.host} if self.host else {})}
 
     def run_options(self) -> list[str]:
         """Flags every `run` needs on this engine."""

@@ -13,8 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gisbox.engines import ContainerEngine
-from gisbox.engines.cli_engine import CliEngine, is_loopback_registry, last_line, run_process
+from gisbox.engines.cli_engine import (
+    CliEngine,
+    is_loopback_registry,
+    last_line,
+    run_process,
+    version_at_least,
+)
 from gisbox.runtime.errors import EngineError
 
 INSTALL_HINT = (
@@ -29,12 +34,23 @@ class DockerEngine(CliEngine):
     name = "docker"
     how = ""
 
+    server_version = ""  # the engine's, when detect_docker asked it
+
     @property
     def description(self) -> str:
+        if self.server_version and self.server_version != self.version:
+            versions = f"Docker {self.version} client, engine {self.server_version}"
+            return f"{self.path} ({versions}, {self.how})"
         return f"{self.path} (Docker {self.version}, {self.how})"
 
     def build_options(self) -> list[str]:
         return ["--progress=plain"]
+
+    def keeps_start_interval(self) -> bool:
+        """The engine's API 1.44 (Docker 25) added the start interval. The client may be
+        older (Debian 12's 20.10 drives a newer engine fine): what counts is the server."""
+        res = self.command("version", "--format", "{{.Server.APIVersion}}", check=False)
+        return res.returncode == 0 and version_at_least(res.stdout, (1, 44))
 
     def push(self, ref: str) -> str:
         res = self.command("push", ref, timeout=3600, check=False)
@@ -89,7 +105,7 @@ class DockerBuiltinBuildKit(DockerEngine):
     how = "BuildKit built in (DOCKER_BUILDKIT=1)"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "DOCKER_BUILDKIT": "1"}
+        return {**super().env(), "DOCKER_BUILDKIT": "1"}
 
     def build_command(self) -> list[str]:
         return ["build"]
@@ -143,8 +159,10 @@ def probe_client(path: str) -> Client:
     )
 
 
-def detect_docker(known: Sequence[str] | None = None) -> ContainerEngine:
-    """A client that builds with BuildKit, connected to a running Docker engine."""
+def detect_docker(known: Sequence[str] | None = None, host: str | None = None) -> DockerEngine:
+    """A client that builds with BuildKit, connected to a running Docker engine: the
+    client's default one, or the one at `host` (a DOCKER_HOST value, e.g. a second engine
+    at unix:///run/gisbox-next/docker.sock)."""
     candidates = client_candidates(known)
     if not candidates:
         raise EngineError("no docker client found on PATH", hint=INSTALL_HINT)
@@ -159,9 +177,15 @@ def detect_docker(known: Sequence[str] | None = None) -> ContainerEngine:
         )
     errors = []
     for client in usable:
-        res = run_process([client.path, "version", "--format", "{{.Server.Version}}"])
+        res = run_process(
+            [client.path, "version", "--format", "{{.Server.Version}}"],
+            env={**os.environ, **({"DOCKER_HOST": host} if host else {})},
+        )
         if res.returncode == 0 and res.stdout.strip():
             assert client.kind is not None
-            return client.kind(path=client.path, version=client.version)
+            engine = client.kind(path=client.path, version=client.version)
+            engine.server_version = res.stdout.strip()
+            engine.host = host
+            return engine
         errors.append(last_line(res.stderr) if res.stderr.strip() else "?")
     raise EngineError(f"no Docker engine is reachable ({errors[0]})", hint=INSTALL_HINT)

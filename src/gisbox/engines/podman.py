@@ -22,7 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gisbox.engines import ContainerEngine
-from gisbox.engines.cli_engine import CliEngine, is_loopback_registry, last_line, run_process
+from gisbox.engines.cli_engine import (
+    CliEngine,
+    is_loopback_registry,
+    last_line,
+    run_process,
+    version_at_least,
+)
 from gisbox.runtime.errors import EngineError
 
 INSTALL_HINT = "install Debian's Podman: `apt-get install -y podman runc`"
@@ -58,6 +64,12 @@ class Podman(CliEngine):
 
     def build_command(self) -> list[str]:
         return ["build", "--format", "docker"]
+
+    def keeps_start_interval(self) -> bool:
+        """Podman 5.1 keeps `StartInterval` in the image's healthcheck (its buildah parses
+        the flag); Debian 12's 4.3 rejects it. Podman runs healthchecks from systemd timers:
+        without systemd (as in this sandbox) none run, start interval or not."""
+        return version_at_least(self.version, (5, 1))
 
     def date_options(self, epoch: int) -> list[str]:
         """buildah's --timestamp: every file of every layer, and the image, dated `epoch`."""
