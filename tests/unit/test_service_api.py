@@ -210,3 +210,29 @@ def test_fuzz_binary_transform_never_answers_5xx(
         content=raw,
     )
     assert res.status_code < 500, (raw, src, dims, res.text)
+
+
+def test_a_client_gone_before_its_body_is_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    """A client that disconnects while sending (a cancelled upload, a load balancer's
+    timeout) is logged as one request with status 499, never as an unhandled error."""
+    import asyncio
+
+    app = api_client().app
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/transform", "raw_path": b"/v1/transform",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80), "headers": [(b"content-type", b"application/json")],
+    }  # fmt: skip
+    with caplog.at_level("INFO", logger="gisbox.runtime.service"):
+        asyncio.run(app(scope, receive, send))
+    assert "unhandled error" not in caplog.text and "Traceback" not in caplog.text
+    assert '"status": 499' in caplog.text

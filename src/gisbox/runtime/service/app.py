@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.requests import ClientDisconnect
 
 from gisbox import __version__
 from gisbox.runtime.check import healthcheck
@@ -129,6 +130,8 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             try:
                 response = await call_next(request)
+            except ClientDisconnect:  # gone before its body arrived: nobody to answer
+                response = Response(status_code=499)  # nginx's "client closed request"
             except Exception as exc:  # the process must survive anything a request does
                 log.exception("unhandled error")
                 response = _error(500, f"internal error: {type(exc).__name__}", request)
@@ -197,28 +200,45 @@ def create_app(settings: Settings) -> FastAPI:
             "fingerprint_digest": fingerprint_digest(),
         }
 
+    def _check_count(n: int) -> None:
+        if n > settings.max_points:
+            raise BadRequest(
+                f"{n} points; at most {settings.max_points} per request (GISBOX_MAX_POINTS)"
+            )
+
+    def _transform_batch(fields: dict[str, Any], arr: Any) -> Response:
+        """The fields but the points, as the model says; then the points in one go."""
+        try:
+            body = TransformRequest.model_validate({**fields, "coordinates": []})
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+        _check_count(len(arr))
+        src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
+        out = transform_array(src, dst, arr)
+        answer = {"coordinates": out, "target_crs": dst.to_string()}
+        return Response(fast_json.dumps(answer), media_type="application/json")
+
     @app.post("/v1/transform", response_model=None, openapi_extra=TRANSFORM_BODY)
     async def transform(request: Request) -> Response:
         """Transform coordinates or a GeoJSON FeatureCollection between CRSs (x, y order).
         Batches of coordinates take the fast JSON path (gisbox.runtime.service.fast_json)."""
-        data = _json_body(await request.body())
+        raw = await request.body()
+        batch = fast_json.parse_batch(raw)
+        if batch is not None:  # a plain batch, parsed straight into one array
+            fields, arr = batch
+            return _transform_batch(fields, arr)
+        data = _json_body(raw)
         points = data.get("coordinates")
         fast = isinstance(points, list)
         try:  # the fields but the points, as the model says (a placeholder for the points)
             body = TransformRequest.model_validate({**data, "coordinates": []} if fast else data)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-        src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
         if fast:
             assert isinstance(points, list)
-            if len(points) > settings.max_points:
-                raise BadRequest(
-                    f"{len(points)} points; at most "
-                    f"{settings.max_points} per request (GISBOX_MAX_POINTS)"
-                )
-            out = transform_array(src, dst, fast_json.coordinates_array(points))
-            answer = {"coordinates": out, "target_crs": dst.to_string()}
-            return Response(fast_json.dumps(answer), media_type="application/json")
+            _check_count(len(points))
+            return _transform_batch(data, fast_json.coordinates_array(points))
+        src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
         assert body.geojson is not None
         geojson = transform_geojson(src, dst, body.geojson)
         return JSONResponse({"geojson": geojson, "target_crs": dst.to_string()})
