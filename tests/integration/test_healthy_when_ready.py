@@ -3,15 +3,17 @@
 /readyz; Docker 20.10 refuses the flag, so gisbox leaves it out there.
 
 The newer engine is Debian 13's Docker 26 beside the host's (scripts/docker-next.sh, which
-scripts/test.sh starts); its socket is GISBOX_DOCKER_NEXT. The service project is built
-on it from scratch with the real CLI (the base is moved over with save | load, as an
-air-gapped user would).
+scripts/test.sh starts); its socket is GISBOX_DOCKER_NEXT. A service project (the
+`service` profile narrowed to what `gisbox serve` imports, to keep CI short) is built on
+it from scratch with the real CLI; the base is moved over with save | load, as an
+air-gapped user would.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,12 +25,16 @@ import pytest
 
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import DockerEngine, detect_docker
+from gisbox.profiles import init_project
 from gisbox.runtime.errors import EngineError
-from tests.image_fixtures import BASE, IN_CI, copy_project
+from gisbox.spec import SPEC_FILE
+from tests.image_fixtures import BASE, IN_CI
 
 NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock")
 CLIENT = "/usr/bin/docker"  # Debian 12's 20.10 (BuildKit built in) drives the newer engine too
 READY_TO_HEALTHY = 2.0  # seconds, the issue's bound
+SERVICE = ["rasterio>=1.4", "pyproj>=3.6", "fastapi>=0.110", "uvicorn>=0.29", "orjson>=3.9",
+           "pysimdjson>=6.0"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +78,15 @@ def raw_inspect(ref: str) -> dict[str, Any]:
 def service_on_next(
     next_engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    """tests/projects/service, locked and built on the newer engine by the real CLI."""
-    project = copy_project("service", tmp_path_factory.mktemp("next") / "service")
-    spec = project / "gisbox.toml"
-    spec.write_text(spec.read_text().replace('name = "gisbox-test/', 'name = "gisbox-next/'))
+    """The `service` profile narrowed to what `gisbox serve` imports (rasterio, pyproj),
+    locked and built on the newer engine by the real CLI."""
+    project = tmp_path_factory.mktemp("next") / "service"
+    project.mkdir()
+    init_project(project, "service")
+    spec = project / SPEC_FILE
+    text = re.sub(r'(?m)^name = "[^"]*"', 'name = "gisbox-next/service"', spec.read_text())
+    text = re.sub(r"(?ms)^packages = \[.*?^\]", f"packages = {json.dumps(SERVICE)}", text)
+    spec.write_text(text)
     env = {**os.environ, "DOCKER_HOST": NEXT}
     for args in (["lock", "-q"], ["build", "--json"]):
         res = subprocess.run(
