@@ -117,6 +117,7 @@ def build_all(
     netrc: Path | None = None,
     no_cache: bool = False,
     workloads: bool = False,
+    sbom: bool = True,
     on_line: Callable[[str], None] = lambda _l: None,
     on_step: Callable[[str], None] = lambda _s: None,
 ) -> list[BuildReport]:
@@ -130,6 +131,7 @@ def build_all(
             netrc=netrc,
             no_cache=no_cache,
             workloads=workloads,
+            sbom=sbom,
             on_line=on_line,
             on_step=on_step,
         )
@@ -146,6 +148,7 @@ def build_image(
     netrc: Path | None = None,
     no_cache: bool = False,
     workloads: bool = False,
+    sbom: bool = True,
     on_line: Callable[[str], None] = lambda _l: None,
     on_step: Callable[[str], None] = lambda _s: None,
 ) -> BuildReport:
@@ -217,10 +220,11 @@ def build_image(
     if platform != first:
         dest = dest.with_name(f"{dest.stem}-{ARCH[platform]}{dest.suffix}")
         sbom_dest = sbom_dest.with_name(f"sbom-{ARCH[platform]}.cdx.json")
-    on_step("writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)")
-    report.sbom, report.sbom_digest = write_sbom(
-        engine, report.image_id, reference, project, sbom_dest
-    )
+    if sbom:
+        on_step("writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)")
+        report.sbom, report.sbom_digest = write_sbom(
+            engine, report.image_id, reference, project, sbom_dest
+        )
     verified = verify.fingerprint(
         engine,
         report.image_id,
@@ -229,7 +233,7 @@ def build_image(
         dest=dest,
         workloads=workloads,
         platform=platform,
-        labels={SBOM_LABEL: report.sbom_digest},
+        labels={SBOM_LABEL: report.sbom_digest} if sbom else {},
     )
     fp = verified.fingerprint
     report.image_id = verified.image_id

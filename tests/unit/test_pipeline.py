@@ -261,3 +261,13 @@ def test_an_image_the_user_tagged_is_never_removed(project: Path) -> None:
     build_image(Project.load(project), engine)
     assert previous.id not in engine.called("rmi")
     assert engine.inspect("mine:keep").id == previous.id
+
+
+def test_no_sbom_writes_none_and_labels_only_the_fingerprint(project: Path) -> None:
+    engine = in_image()
+    report = build_image(Project.load(project), engine, sbom=False)
+    ((_image, _tag, labels, _env),) = engine.called("relabel")
+    assert list(labels) == ["io.gisbox.fingerprint-digest"]
+    assert report.sbom == "" and report.sbom_digest == ""
+    assert not (project / ".gisbox/sbom.cdx.json").exists()
+    assert report.fingerprint_digest and report.healthy
