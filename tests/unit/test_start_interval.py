@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from gisbox.engines.docker import DockerBuiltinBuildKit
 from gisbox.engines.podman import Podman
 from gisbox.project import Project
 from gisbox.render import render
+from tests.project_items import hadolint_exe
 
 from ..conftest import use_lock_of
 from .test_pipeline import in_image
@@ -129,6 +131,10 @@ def test_dockerfile_command_takes_the_flag(project: Path) -> None:
     assert result.exit_code == 0, result.output
     (line,) = healthchecks((project / "Dockerfile").read_text())
     assert "--start-interval=1s" in line
+    lint = subprocess.run(
+        [hadolint_exe(), str(project / "Dockerfile")], capture_output=True, text=True, check=False
+    )
+    assert lint.returncode == 0, lint.stdout  # hadolint knows the flag
     CliRunner().invoke(cli, ["dockerfile", "-C", str(project)])
     (line,) = healthchecks((project / "Dockerfile").read_text())
     assert "--start-interval" not in line
