@@ -16,6 +16,7 @@ import pytest
 
 from gisbox.pyindex import uv_bin
 from tests.image_fixtures import IN_CI, Built, ProjectImages
+from tests.next_engine import next_engine, service_on_next  # noqa: F401 (fixtures)
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 

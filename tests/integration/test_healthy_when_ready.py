@@ -2,20 +2,17 @@
 `gisbox build` renders it, and a service container turns healthy within 2 s of answering
 /readyz; Docker 20.10 refuses the flag, so gisbox leaves it out there.
 
-The newer engine is Debian 13's Docker 26 beside the host's (scripts/docker-next.sh, which
-scripts/test.sh starts); its socket is GISBOX_DOCKER_NEXT. A service project (the
-`service` profile narrowed to what `gisbox serve` imports, to keep CI short) is built on
-it from scratch with the real CLI; the base is moved over with save | load, as an
-air-gapped user would.
+The newer engine is Debian 13's Docker 26 beside the host's (tests/next_engine.py). A
+service project (the `service` profile narrowed to what `gisbox serve` imports, to keep
+CI short) is built on it from scratch with the real CLI; the base is moved over with
+save | load, as an air-gapped user would.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,83 +21,9 @@ from typing import Any
 import pytest
 
 from gisbox.engines.cli_engine import CliEngine
-from gisbox.engines.docker import DockerEngine, detect_docker
-from gisbox.profiles import init_project
-from gisbox.runtime.errors import EngineError
-from gisbox.spec import SPEC_FILE
-from tests.image_fixtures import BASE, IN_CI
+from tests.next_engine import CLIENT, NEXT, raw_inspect
 
-NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock")
-CLIENT = "/usr/bin/docker"  # Debian 12's 20.10 (BuildKit built in) drives the newer engine too
 READY_TO_HEALTHY = 2.0  # seconds, the issue's bound
-SERVICE = ["rasterio>=1.4", "pyproj>=3.6", "fastapi>=0.110", "uvicorn>=0.29", "orjson>=3.9",
-           "pysimdjson>=6.0"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def next_engine(engine: CliEngine, base_image: str) -> DockerEngine:
-    try:
-        next_engine = detect_docker(host=NEXT)
-    except EngineError as exc:
-        why = f"no engine at {NEXT}: {exc}; start one with `bash scripts/docker-next.sh`"
-        if IN_CI:
-            pytest.fail(f"CI=true: {why}")
-        pytest.skip(why)
-    if not next_engine.keeps_start_interval():
-        pytest.fail(f"the engine at {NEXT} is older than Docker 25: {next_engine.description}")
-    if not next_engine.exists(BASE):  # the same base, by its layers (the lock pins them)
-        save = subprocess.Popen([engine.path, "save", BASE], stdout=subprocess.PIPE)
-        loaded = subprocess.run(
-            [next_engine.path, "load", "-q"],
-            stdin=save.stdout,
-            capture_output=True,
-            env=next_engine.env(),
-            check=False,
-        )
-        assert save.wait() == 0 and loaded.returncode == 0, loaded.stderr
-    return next_engine
-
-
-def raw_inspect(ref: str) -> dict[str, Any]:
-    """`image inspect` at the engine's own API version: at 1.41 it hides StartInterval."""
-    res = subprocess.run(
-        [CLIENT, "-H", NEXT, "image", "inspect", ref],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "DOCKER_API_VERSION": "1.45"},
-    )
-    data: dict[str, Any] = json.loads(res.stdout)[0]
-    return data
-
-
-@pytest.fixture(scope="module")
-def service_on_next(
-    next_engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    """The `service` profile narrowed to what `gisbox serve` imports (rasterio, pyproj),
-    locked and built on the newer engine by the real CLI."""
-    project = tmp_path_factory.mktemp("next") / "service"
-    project.mkdir()
-    init_project(project, "service")
-    spec = project / SPEC_FILE
-    text = re.sub(r'(?m)^name = "[^"]*"', 'name = "gisbox-next/service"', spec.read_text())
-    text = re.sub(r"(?ms)^packages = \[.*?^\]", f"packages = {json.dumps(SERVICE)}", text)
-    spec.write_text(text)
-    env = {**os.environ, "DOCKER_HOST": NEXT}
-    for args in (["lock", "-q"], ["build", "--json"]):
-        res = subprocess.run(
-            [sys.executable, "-m", "gisbox", *args, "-C", str(project)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=1800,
-            check=False,
-        )
-        assert res.returncode == 0, res.stderr[-3000:]
-    report: dict[str, Any] = json.loads(res.stdout)
-    report["project"] = project
-    return report
 
 
 def test_docker_20_10_refuses_the_flag_and_gisbox_leaves_it_out(engine: CliEngine) -> None:

@@ -10,10 +10,12 @@ import tarfile
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from gisbox.debootstrap_base import make_base
 from gisbox.engines.cli_engine import CliEngine
 from tests.image_fixtures import BASE, copy_project, gisbox, lock_and_build
+from tests.next_engine import gisbox_on_next, raw_inspect
 
 FIELDS = ("mtime", "mode", "uid", "gid", "link", "bytes")
 Entry = tuple[int, int, int, int, str, bytes]
@@ -131,3 +133,16 @@ def test_two_clean_builds_from_one_lock_give_identical_layers(
         assert owners == ["0 /app"] + [f"10001 {p}" for p in paths[1:]], res.stderr
     finally:
         engine.command("rmi", kept, "gisbox-test/reproducible:latest", check=False)
+
+
+def test_docker_26_rebuilds_the_very_same_image(service_on_next: dict[str, Any]) -> None:
+    """On Docker >= 25 (BuildKit 0.13, which dates the configuration by the lock's
+    SOURCE_DATE_EPOCH) a clean rebuild gives the same image id, not only the same layers:
+    configuration, history, fingerprint and SBOM labels included."""
+    tag = service_on_next["tag"]
+    first = raw_inspect(tag)
+    gisbox_on_next("build", "--json", "--no-cache", "-C", str(service_on_next["project"]))
+    again = raw_inspect(tag)
+    assert again["RootFS"]["Layers"] == first["RootFS"]["Layers"]
+    assert again["Created"] == first["Created"]
+    assert again["Id"] == first["Id"], "same layers, but the configuration differs"

@@ -149,8 +149,9 @@ COMPILE = """\
 # PROJ_DIR/PROJ_VERSION: pyproj otherwise runs the `proj` program, which -dev packages lack;
 # PKG_CONFIG_PATH: meson finds the environment's NumPy first, not Debian's python3-numpy-dev,
 # which Debian 13's gdal-bin pulls in through python3-gdal).
-# Reproducible: -g0, no debug information (stripped anyway: its temporary build paths made
-# the linker's build id differ at every build); PYTHONHASHSEED=0 (rasterio writes its extras
+# Reproducible: -g0 for C and C++ (setuptools compiles C++ with CXXFLAGS), no debug
+# information (stripped anyway: its temporary build paths made the linker's build id
+# differ at every build); PYTHONHASHSEED=0 (rasterio writes its extras
 # into METADATA in set order); no bytecode from the build's own imports (the build
 # requirements' modules would leave theirs behind, dated by the build).
 RUN --mount=type=secret,id=gisbox_ca \\
@@ -162,7 +163,8 @@ PROJ_VERSION="$(pkg-config --modversion proj)" \\
     && PKG_CONFIG_PATH=/opt/venv/lib/python{{ ctx.python }}/site-packages/numpy/_core/lib/\
 pkgconfig \\
     && export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH \\
-    && export CFLAGS="${CFLAGS:-} -g0" PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \\
+    && export CFLAGS="${CFLAGS:-} -g0" CXXFLAGS="${CXXFLAGS:-} -g0" \\
+    && export PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \\
     && for name in{% for name in ctx.sources %} {{ name }}{% endfor %}; do \\
          uv pip install --python /opt/venv/bin/python --require-hashes --no-deps --no-progress \\
            --only-binary :all:{% for arg in ctx.index_args %} {{ arg }}{% endfor %} \
