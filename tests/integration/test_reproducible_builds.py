@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -12,9 +13,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gisbox.debootstrap_base import make_base
 from gisbox.engines.cli_engine import CliEngine
-from tests.image_fixtures import BASE, copy_project, gisbox, lock_and_build
+from tests.image_fixtures import BASE, ProjectImages, copy_project, gisbox, lock_and_build
 from tests.next_engine import gisbox_on_next, raw_inspect
 
 FIELDS = ("mtime", "mode", "uid", "gid", "link", "bytes")
@@ -133,6 +136,34 @@ def test_two_clean_builds_from_one_lock_give_identical_layers(
         assert owners == ["0 /app"] + [f"10001 {p}" for p in paths[1:]], res.stderr
     finally:
         engine.command("rmi", kept, "gisbox-test/reproducible:latest", check=False)
+
+
+@pytest.mark.parametrize("name", ["minimal", "service", "system"])
+def test_the_session_images_rebuilt_clean_have_the_same_layers(
+    engine: CliEngine, project_images: ProjectImages, name: str, tmp_path: Path
+) -> None:
+    """The images the other tests use (minimal, service, strategy `system` with its
+    compile), built again with `--no-cache` from the same lock: every layer the same.
+    The session's image keeps its tag afterwards (the rebuild is removed)."""
+    built = project_images.get(name)
+    project = shutil.copytree(built.project, tmp_path / name)  # its fingerprint stays
+    kept = f"{built.tag}-session"
+    engine.tag(built.tag, kept)
+    try:
+        res = gisbox("build", "--json", "--no-cache", "--no-sbom", "-C", str(project),
+                     timeout=3000)  # fmt: skip
+        assert res.returncode == 0, res.stderr[-3000:]
+        one, two = engine.inspect(kept).layers, engine.inspect(built.tag).layers
+        if one != two:
+            said = differences(layer_entries(engine, kept), layer_entries(engine, built.tag))
+            raise AssertionError(
+                f"{name}: layers differ from the session's build:\n" + "\n".join(said[:40])
+            )
+    finally:
+        rebuilt = engine.inspect(built.tag).id
+        engine.tag(kept, built.tag)
+        engine.command("rmi", kept, check=False)
+        engine.remove_untagged(rebuilt)
 
 
 def test_docker_26_rebuilds_the_very_same_image(service_on_next: dict[str, Any]) -> None:

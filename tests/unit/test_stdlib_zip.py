@@ -29,6 +29,8 @@ def fake_stdlib(root: Path) -> Path:
     (root / "config-3.11-x86_64-linux-gnu").mkdir()
     (root / "config-3.11-x86_64-linux-gnu" / "python-config.py").write_text("x = 2\n")
     (root / "alias.py").symlink_to("used.py")  # like Debian's _sysconfigdata__linux_* alias
+    (root / "encodings").mkdir()
+    (root / "encodings" / "cp437.py").write_text("NAME = 'cp437'\n")  # never imported here
     etc = root.parent.parent / "etc"
     etc.mkdir()
     (etc / "sitecustomize.py").write_text("SITE = 1\n")
@@ -60,7 +62,12 @@ def names(archive: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("mode", "compiled"),
-    [("imported", {"used.pyc", "pkg/__init__.pyc"}), ("all", None), ("none", set())],
+    # cp437: imported at run time by reading the archive itself, never at build time
+    [
+        ("imported", {"used.pyc", "pkg/__init__.pyc", "encodings/cp437.pyc"}),
+        ("all", None),
+        ("none", set()),
+    ],
 )
 def test_archive_holds_every_source_and_the_chosen_bytecode(
     layout: Layout, tmp_path: Path, mode: str, compiled: set[str] | None
@@ -68,10 +75,11 @@ def test_archive_holds_every_source_and_the_chosen_bytecode(
     out = str(tmp_path / "out.zip")
     files, n = pack(layout, out, mode)
     # the alias is archived under its own name; lib-dynload and the link out of the stdlib not
-    sources = {"pkg/__init__.py", "pkg/core.py", "used.py", "unused.py", "alias.py"}
+    sources = {"pkg/__init__.py", "pkg/core.py", "used.py", "unused.py", "alias.py",
+               "encodings/cp437.py"}  # fmt: skip
     expected = {s[:-3] + ".pyc" for s in sources} if compiled is None else compiled
     assert names(out) == sources | expected
-    assert (files, n) == (5, len(expected))
+    assert (files, n) == (6, len(expected))
     again = str(tmp_path / "again.zip")
     pack(layout, again, mode)
     assert Path(out).read_bytes() == Path(again).read_bytes()  # reproducible
@@ -98,7 +106,7 @@ def test_python_imports_from_the_archive_using_its_bytecode(layout: Layout) -> N
 def test_install_swaps_the_sources_for_the_archive(layout: Layout, tmp_path: Path) -> None:
     built = str(tmp_path / "built.zip")
     pack(layout, built, "imported")
-    assert install(layout, built, "/opt/gisbox/stdlib_zip.py") == 5
+    assert install(layout, built, "/opt/gisbox/stdlib_zip.py") == 6  # sources removed
     root = Path(layout.root)
     left = sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
     tag = sys.implementation.cache_tag

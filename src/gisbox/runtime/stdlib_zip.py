@@ -52,6 +52,11 @@ SKIP_PREFIXES = ("config-",)
 EPOCH = (1980, 1, 1, 0, 0, 0)
 UNCHECKED_HASH = 0b01  # PEP 552: hash-based, source not checked (the archive is immutable)
 PROBE = "import json, email.message, asyncio, encodings.idna, zipimport"
+# Compiled in "imported" mode too, though the build-time check cannot import them: what
+# reading the archive itself loads at run time. importlib.metadata lists every sys.path
+# entry, the archive included, and zipfile decodes its names with cp437; in the builder
+# the archive does not exist yet.
+RUNTIME_ONLY = frozenset({"encodings/cp437.py"})
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,7 @@ def pack(layout: Layout, out: str, mode: str) -> tuple[int, int]:
             zf.writestr(_entry(arc), source)
             files += 1
             imported = os.path.exists(importlib.util.cache_from_source(path))
-            if mode == "all" or (mode == "imported" and imported):
+            if mode == "all" or (mode == "imported" and (imported or arc in RUNTIME_ONLY)):
                 # co_filename as zipimport itself names a module compiled from the archive
                 pyc = bytecode(source, f"{layout.archive}/{arc}")
                 zf.writestr(_entry(arc[:-3] + ".pyc"), pyc)
