@@ -32,7 +32,8 @@ STACK = {
     "distributed",
     "dask_geopandas",
 }
-SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic", "orjson"}  # the service profile's own
+# the service profile's own
+SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic", "orjson", "simdjson"}
 SRC = Path(__file__).resolve().parents[2] / "src/gisbox"
 
 
