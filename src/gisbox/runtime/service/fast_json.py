@@ -129,13 +129,10 @@ def _width(body: bytes, count: int, numbers: int) -> int | None:
     opens, closes = np.flatnonzero(text == OPEN), np.flatnonzero(text == CLOSE)
     if len(opens) != count + 1 or len(closes) != count + 1:
         return None
+    # sorted positions: the first `[` and the last `]` are the outer pair; the inner ones
+    # must alternate, open before close, each closed before the next opens
     inner_open, inner_close = opens[1:], closes[:-1]
-    if not (
-        opens[0] < inner_open[0]
-        and closes[-1] > inner_close[-1]
-        and np.all(inner_open < inner_close)
-        and np.all(inner_close[:-1] < inner_open[1:])
-    ):
+    if not (np.all(inner_open < inner_close) and np.all(inner_close[:-1] < inner_open[1:])):
         return None  # nested arrays, or a bare number beside the arrays
     commas = np.cumsum(text == COMMA)
     widths = commas[inner_close] - commas[inner_open] + 1
