@@ -231,11 +231,26 @@ def dangling(engine: CliEngine) -> set[str]:
     return set(docker(engine, "images", "-q", "--no-trunc", "-f", "dangling=true").stdout.split())
 
 
+def app_layer_bytes(engine: CliEngine, image: str) -> int:
+    """The size of the step that copies the app into the runtime (`docker history`)."""
+    res = docker(engine, "history", "--no-trunc", "--human=false",
+                 "--format", "{{.Size}}\t{{.CreatedBy}}", image)  # fmt: skip
+    sizes = [int(line.split("\t")[0]) for line in res.stdout.splitlines()
+             if "/mnt/gisbox-app/app/" in line]  # fmt: skip
+    assert len(sizes) == 1, res.stdout
+    return sizes[0]
+
+
 def test_app_change_rebuilds_only_the_app_layer(engine: CliEngine, minimal_image: Built) -> None:
     before = engine.inspect(minimal_image.tag)
     kept = "gisbox-test/minimal:kept-by-a-user"
     engine.tag(minimal_image.tag, kept)  # a user's own tag on the image being replaced
     untagged_before = dangling(engine)
+    # a user runs the image before changing the app: reading its files gives them new
+    # atimes in the very directories the next build's steps see as their lower layers
+    ran = docker(engine, "run", "--rm", minimal_image.tag, "python", "-c",
+                 "import geopandas, rasterio, pyproj; open('/etc/passwd').read()")  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
     greeting = f"hello again {uuid.uuid4().hex[:8]}"  # new content, never in any cache
     (minimal_image.project / "app" / "main.py").write_text(f"print({greeting!r})\n")
     try:
@@ -250,6 +265,8 @@ def test_app_change_rebuilds_only_the_app_layer(engine: CliEngine, minimal_image
         # the same lock gives the same layers (reproducible), whichever cache record
         # BuildKit picked: only the app's differs
         assert after.layers[:-1] == before.layers[:-1] and after.layers[-1] != before.layers[-1]
+        # and the app's layer holds the app: no copy of what the run had read
+        assert app_layer_bytes(engine, minimal_image.tag) < 64 * 1024
         assert docker(engine, "run", "--rm", minimal_image.tag).stdout.strip() == greeting
         assert json.loads(res.stdout)["build_seconds"] < 60
         # no litter: the build's unlabelled image went, and the user's tag kept the old one

@@ -146,3 +146,42 @@ def test_locking_again_without_changes_keeps_the_lock_s_date(tmp_path: Path) -> 
     path.write_text("not a lock")
     assert keep_epoch(again, path).source_date_epoch == NOW
     assert keep_epoch(again, tmp_path / "missing.lock").source_date_epoch == NOW
+
+
+def test_a_file_that_was_only_read_is_never_touched(tmp_path: Path) -> None:
+    """Reading a lower layer's file gives it a new atime (relatime); the clamp must leave
+    it alone, or the step's layer would carry a copy of every file the image had read."""
+    root = rootfs(tmp_path / "root", when=NOW)
+    reproducible.normalise(str(root), EPOCH)  # as its own step left it
+    read = root / "usr/bin/tool"
+    os.utime(read, (NOW, OLD))  # read after its step: atime NOW, mtime the package's
+    before = os.stat(read)
+    assert reproducible.normalise(str(root), EPOCH) == 0
+    after = os.stat(read)
+    assert after.st_ctime_ns == before.st_ctime_ns, "utime was called: a copy-up on overlayfs"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting overlayfs needs root")
+def test_on_overlayfs_the_step_s_layer_holds_only_what_it_changed(tmp_path: Path) -> None:
+    """The way a build step sees its lower layers: what the step wrote is in the upper
+    directory (the layer), a lower file that was read (new atime) is not copied up."""
+    lower = rootfs(tmp_path / "lower", when=NOW)
+    reproducible.normalise(str(lower), EPOCH)  # as its own step left it
+    os.utime(lower / "etc/passwd", (NOW, EPOCH))  # read by an earlier container
+    upper, work, merged = (tmp_path / n for n in ("upper", "work", "merged"))
+    for d in (upper, work, merged):
+        d.mkdir()
+    options = f"lowerdir={lower},upperdir={upper},workdir={work}"
+    mounted = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(merged)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"overlayfs cannot be mounted here: {mounted.stderr.strip()}")
+    try:
+        (merged / "app").mkdir()
+        (merged / "app/main.py").write_text("print('hi')\n")
+        reproducible.normalise(str(merged), EPOCH)
+    finally:
+        subprocess.run(["umount", str(merged)], check=True)
+    layer = sorted(str(p.relative_to(upper)) for p in upper.rglob("*"))
+    assert layer == ["app", "app/main.py"]
+    assert os.stat(upper / "app/main.py").st_mtime == EPOCH

@@ -6,8 +6,10 @@ Docker's official Debian images do it (debuerreotype):
 - logs and caches that are nothing but a record of the run (dpkg's and apt's logs,
   ldconfig's aux-cache, which holds inode numbers and ctimes) are removed;
 - /etc/shadow's "last password change" day is clamped to the epoch's day;
-- every file, directory and link newer than the epoch gets the epoch as its mtime
-  (clamped, not set: what a .deb unpacked keeps the package's own dates).
+- every file, directory and link whose mtime is newer than the epoch gets the epoch
+  (clamped, not set: what a .deb unpacked keeps the package's own dates). The atime is
+  never a reason to touch an entry: reading a lower layer's file updates it, and touching
+  that file would copy it up into the step's layer.
 
 The epoch is SOURCE_DATE_EPOCH, which gisbox takes from the lock. Mounted file systems
 (/proc, /sys, /dev, BuildKit's cache, secret and bind mounts, read from
@@ -105,13 +107,12 @@ def clamp_mtimes(
     changed = 0
 
     def clamp(path: str, st: os.stat_result) -> None:
+        # Only the mtime decides: layers carry no atime, and a lower layer's file that
+        # was merely read (relatime) has a new atime; touching it would copy it up into
+        # this step's layer (a 300 MB app layer after the image had been run once).
         nonlocal changed
-        if exact and (st.st_mtime_ns != limit or st.st_atime_ns != limit):
+        if st.st_mtime_ns > limit or (exact and st.st_mtime_ns != limit):
             os.utime(path, ns=(limit, limit), follow_symlinks=False)
-            changed += 1
-        elif st.st_mtime_ns > limit or st.st_atime_ns > limit:
-            os.utime(path, ns=(min(st.st_atime_ns, limit), min(st.st_mtime_ns, limit)),
-                     follow_symlinks=False)  # fmt: skip
             changed += 1
 
     stack = [root]
