@@ -1,4 +1,5 @@
-"""Train the demo land-cover model served by `gisbox serve` (GISBOX_MODEL=gisbox.runtime.service.landcover:predict).
+"""Train the demo land-cover model served by `gisbox serve`
+(GISBOX_MODEL=gisbox.runtime.service.landcover:predict).
 
 Generates labelled 4-band spectra (blue, green, red, near-infrared reflectance in [0, 1])
 for water, vegetation, bare soil and built-up surfaces with seeded noise, fits a
@@ -11,12 +12,12 @@ held-out set, and writes the coefficients to src/gisbox/runtime/service/landcove
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
+from gisbox.runtime.atomic import write_text_atomic
 from gisbox.runtime.service.landcover import CLASSES, MODEL_FILE, features
 
 # Typical mean reflectances (blue, green, red, NIR) of each class.
@@ -47,11 +48,21 @@ def main() -> None:
     )
     model = LogisticRegression(max_iter=1000).fit(x_train, y_train)
     print(f"held-out accuracy: {model.score(x_test, y_test):.4f}")
-    MODEL_FILE.write_text(json.dumps({
-        "classes": list(CLASSES), "coef": model.coef_.tolist(),
-        "intercept": model.intercept_.tolist(), "mean": mean.tolist(), "scale": scale.tolist(),
-        "trained_with": "scikit-learn LogisticRegression, examples/service-model/train.py",
-    }, indent=1) + "\n")
+    write_text_atomic(
+        MODEL_FILE,
+        json.dumps(
+            {
+                "classes": list(CLASSES),
+                "coef": model.coef_.tolist(),
+                "intercept": model.intercept_.tolist(),
+                "mean": mean.tolist(),
+                "scale": scale.tolist(),
+                "trained_with": "scikit-learn LogisticRegression, examples/service-model/train.py",
+            },
+            indent=1,
+        )
+        + "\n",
+    )
     print(f"wrote {MODEL_FILE}")
 
 
