@@ -148,7 +148,4 @@ def run(project: Path, engine: str | None, name: str, workload_args: tuple[str, 
     from gisbox.cluster import run_client
 
     loaded, chosen = _loaded(project, engine)
-    code, out, err = run_client(chosen, loaded.spec, name, workload_args)
-    click.echo(out, nl=False)
-    click.echo(err, nl=False, err=True)
-    sys.exit(code)
+    sys.exit(run_client(chosen, loaded.spec, name, workload_args, progress=sys.stderr.isatty()))

@@ -274,9 +274,16 @@ def down(engine: ContainerEngine, name: str) -> list[str]:
 
 
 def run_client(
-    engine: ContainerEngine, spec: Spec, name: str, workload_args: tuple[str, ...]
-) -> tuple[int, str, str]:
-    """Run `gisbox run ARGS --cluster` in a client container on the cluster's network."""
+    engine: ContainerEngine,
+    spec: Spec,
+    name: str,
+    workload_args: tuple[str, ...],
+    *,
+    progress: bool = False,
+) -> int:
+    """Run `gisbox run ARGS --cluster` in a client container on the cluster's network,
+    its output passed through as it comes (with `progress`, the workload's progress
+    lines too); the workload's exit code."""
     n = names(name)
     _found, sched = _members(engine, n)
     if sched is None or sched.status != "running":
@@ -284,9 +291,9 @@ def run_client(
     image = sched.labels.get("gisbox.image", spec.reference)
     data = sched.labels.get("gisbox.data", os.getcwd())
     user = sched.labels.get("gisbox.user") or user_of(spec, ClusterOptions())
-    res = engine.run(
+    return engine.run_attached(
         image,
-        client_command(workload_args, n),
+        client_command(workload_args, n, progress=progress),
         options=[
             "--network",
             n.network,
@@ -300,6 +307,4 @@ def run_client(
             "/data",
             *hardening(spec, user),
         ],
-        timeout=24 * 3600,
     )
-    return res.returncode, res.stdout, res.stderr

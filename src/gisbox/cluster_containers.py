@@ -167,7 +167,12 @@ def dashboard_url(port: int, bokeh: bool) -> str:
     return f"http://127.0.0.1:{port}/" + ("status" if bokeh else "info/main/workers.html")
 
 
-def client_command(workload_args: tuple[str, ...], n: Names) -> list[str]:
+def client_command(
+    workload_args: tuple[str, ...], n: Names, *, progress: bool = False
+) -> list[str]:
+    """`gisbox run ARGS --cluster ADDRESS` for the client container; `progress` asks for
+    the workload's progress lines (the container has no TTY, so it would not show them)."""
     if "--cluster" in workload_args:
         raise UsageError("gisbox cluster run adds --cluster itself; leave it out")
-    return ["gisbox", "run", *workload_args, "--cluster", n.address]
+    asked = ["--progress"] if progress and "--progress" not in workload_args else []
+    return ["gisbox", "run", *workload_args, *asked, "--cluster", n.address]

@@ -220,7 +220,7 @@ def test_a_worker_killed_mid_job_does_not_change_the_result(
     reference = single(engine, analysis_image.tag, data, *args, "--out", "killed-a.tif", "--json")
     job = subprocess.Popen(
         [sys.executable, "-m", "gisbox", "cluster", "run", "-C", str(analysis_image.project),
-         "--name", NAME, "--", *args, "--out", "killed-b.tif", "--json"],
+         "--name", NAME, "--", *args, "--out", "killed-b.tif", "--json", "--progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
@@ -231,6 +231,7 @@ def test_a_worker_killed_mid_job_does_not_change_the_result(
     assert docker(engine, "kill", f"gisbox-{NAME}-worker-2").returncode == 0
     out, err = job.communicate(timeout=900)
     assert job.returncode == 0, err[-3000:]
+    assert "chunked focal-mean, regions: " in err and "(100%)\n" in err, err[-3000:]
     assert summary(reference) == {k: v for k, v in json.loads(out).items() if k not in SITE}
     assert (data / "killed-a.tif").read_bytes() == (data / "killed-b.tif").read_bytes()
     assert list(json.loads(out)["cluster"]["workers"]) == ["worker-1"]

@@ -67,6 +67,12 @@ def test_names_and_commands(project: Path) -> None:
     assert client_command(("moran", "/data/x.gpkg"), n)[-2:] == ["--cluster", n.address]
     with pytest.raises(UsageError, match="adds --cluster itself"):
         client_command(("moran", "--cluster", "tcp://elsewhere:8786"), n)
+    # the client container has no TTY: on a terminal, gisbox asks for progress (once)
+    assert "--progress" not in client_command(("moran", "/data/x.gpkg"), n)
+    asked = client_command(("chunked", "focal-mean", "in.tif"), n, progress=True)
+    assert asked.count("--progress") == 1
+    again = client_command(("chunked", "--progress", "in.tif"), n, progress=True)
+    assert again.count("--progress") == 1
 
 
 def test_every_container_is_hardened(project: Path) -> None:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import select
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -217,3 +220,36 @@ def test_build_without_engine_exits_4_and_writes_nothing(
     assert result.exit_code == 4, result.output
     assert result.output.startswith("error: no usable container engine")
     assert sorted(p.name for p in project.iterdir()) == before
+
+
+def test_run_attached_passes_the_container_s_output_through_as_it_comes(tmp_path: Path) -> None:
+    """`gisbox cluster run`'s client: its lines reach the user while the job still runs
+    (a client that waits for a file we create only after reading its first line)."""
+    go = tmp_path / "go"
+    client = tmp_path / "docker"
+    client.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" > {shlex.quote(str(tmp_path / "argv"))}\n'
+        'echo "regions: 1/2" >&2; echo first\n'
+        f"i=0; while [ $i -lt 200 ] && [ ! -e {shlex.quote(str(go))} ]; do\n"
+        "  /bin/sleep 0.05; i=$((i + 1)); done\n"
+        'echo "regions: 2/2" >&2; echo done; exit 3\n'
+    )
+    client.chmod(0o755)
+    code = (
+        "import sys; from gisbox.engines.docker import DockerBuiltinBuildKit as E; "
+        f"sys.exit(E(path={str(client)!r}, version='20.10.24')"
+        ".run_attached('img', ['gisbox', 'run', 'x'], options=['--network', 'n']))"
+    )
+    job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert job.stdout is not None
+    ready, _, _ = select.select([job.stdout], [], [], 8)
+    assert ready and job.stdout.readline() == "first\n", "nothing arrived while it ran"
+    assert job.poll() is None, "the client was still waiting"
+    go.touch()
+    out, err = job.communicate(timeout=20)
+    assert (job.returncode, out, err) == (3, "done\n", "regions: 1/2\nregions: 2/2\n")
+    assert (tmp_path / "argv").read_text().split() == [
+        "run", "--rm", "--network", "n", "img", "gisbox", "run", "x"
+    ]  # fmt: skip

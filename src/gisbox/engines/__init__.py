@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -141,6 +142,17 @@ class ContainerEngine(ABC):
         """Run `command` in a new container of `image` (removed afterwards) as `user`
         ("uid:gid"); `options` are `run` flags both engines share (-e, --read-only,
         --tmpfs, --entrypoint, -v, --network, --name, -d)."""
+
+    def run_attached(
+        self, image: str, command: Sequence[str] = (), *, options: Sequence[str] = ()
+    ) -> int:
+        """Like `run`, with the container's stdout and stderr going to ours as it writes
+        them (progress of a long job); the exit code. This default shows them at the end."""
+        res = self.run(image, command, options=options, timeout=24 * 3600)
+        sys.stdout.write(res.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(res.stderr)
+        return res.returncode
 
     def supports_start_interval(self) -> bool:
         """Whether images built here keep `HEALTHCHECK --start-interval` and containers

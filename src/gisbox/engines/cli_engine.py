@@ -227,6 +227,15 @@ class CliEngine(ContainerEngine):
             argv += ["--platform", platform]
         return self.command(*argv, *options, image, *command, timeout=timeout, check=False)
 
+    def run_attached(
+        self, image: str, command: Sequence[str] = (), *, options: Sequence[str] = ()
+    ) -> int:
+        argv = [self.path, "run", *self.run_options(), "--rm", *options, image, *command]
+        try:  # our stdout and stderr are the client's: lines arrive as they are written
+            return subprocess.run(argv, env=self.env(), stdin=subprocess.DEVNULL).returncode
+        except FileNotFoundError as exc:
+            raise EngineError(f"{self.path}: not found ({exc})") from None
+
     def exists(self, ref: str) -> bool:
         return self.command("image", "inspect", ref, check=False).returncode == 0
 

@@ -118,7 +118,12 @@ def _progress(label: str, forced: bool) -> Progress:
         if done == total or now - last[0] >= 0.5:
             last[0] = now
             end = "\n" if done == total else ""
-            print(f"\r{label}: {done}/{total} ({100 * done // total}%)", end=end, file=sys.stderr)
+            print(
+                f"\r{label}: {done}/{total} ({100 * done // total}%)",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 
