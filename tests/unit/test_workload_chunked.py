@@ -68,6 +68,36 @@ def test_focal_mean_by_blocks_is_bit_identical_to_whole_array(
     assert np.array_equal(read(req.output), in_memory(req), equal_nan=True)
 
 
+def _focal_mean_pixel_by_pixel_order(padded: np.ndarray, halo: int) -> np.ndarray:
+    """The definition, one whole-array pass per window offset, in the kernel's order."""
+    h, w = padded.shape[0] - 2 * halo, padded.shape[1] - 2 * halo
+    total, count = np.zeros((h, w)), np.zeros((h, w))
+    for dy in range(2 * halo + 1):
+        for dx in range(2 * halo + 1):
+            v = padded[dy : dy + h, dx : dx + w]
+            total += np.where(np.isnan(v), 0.0, v)
+            count += ~np.isnan(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+@pytest.mark.parametrize("shape", [(150, 97), (64, 600), (1, 5), (200, 1)])
+@pytest.mark.parametrize("halo", [1, 4])
+def test_the_strip_kernel_gives_the_bits_of_the_definition(
+    shape: tuple[int, int], halo: int
+) -> None:
+    """Summing in row strips (for the cache) must not change one bit of any pixel,
+    whatever the number of rows left for the last strip."""
+    rng = np.random.default_rng(7)
+    padded = rng.normal(0, 1e3, (shape[0] + 2 * halo, shape[1] + 2 * halo))
+    padded[rng.random(padded.shape) < 0.2] = np.nan
+    padded[: 2 * halo + 1, : 2 * halo + 1] = np.nan  # a window with no valid pixel at all
+    got = chunked.focal_mean(padded, halo)
+    assert got.shape == shape
+    assert np.array_equal(got, _focal_mean_pixel_by_pixel_order(padded, halo), equal_nan=True)
+    assert np.isnan(got[0, 0])
+
+
 def test_focal_mean_matches_an_independent_filter(bands: Path, tmp_path: Path) -> None:
     req = ChunkedRequest(inputs=(bands,), output=tmp_path / "f.tif", op="focal-mean", size=5)
     run(req)
