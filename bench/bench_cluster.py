@@ -134,7 +134,7 @@ def main() -> None:
     ):
         cog = s["seconds"] - s["seconds_blocks"]
         print(f"{label} {wall:7.1f} s wall ({mpix / wall:.2f} Mpx/s): blocks "
-              f"{s['seconds_blocks']:.1f} s, COG copy {cog:.1f} s; "
+              f"{s['seconds_blocks']:.1f} s, COG assembly {cog:.1f} s; "
               f"peak RSS {s['peak_rss_mb']:.0f} MB")  # fmt: skip
     blocks_ratio = single["seconds_blocks"] / many["seconds_blocks"]
     print(f"blocks phase     {blocks_ratio:.2f}x (the part the workers share)")
@@ -143,7 +143,8 @@ def main() -> None:
     for worker, mb in many["cluster"]["workers"].items():
         print(f"peak RSS         {worker}: {mb:.0f} MB of {limit // MIB} MiB "
               f"({'under' if mb * 1e6 < limit else 'OVER'} its limit)")  # fmt: skip
-    print("(the workers write regions and their overviews; the COG copy is one process)")
+    print("(the tasks write and compress regions and their overviews; one process "
+          "assembles the COG from their tiles)")  # fmt: skip
     print(f"outputs          {'byte-identical' if same else 'DIFFERENT'}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -60,7 +60,7 @@ def test_regions_cover_the_raster_once_with_origins_on_every_factor() -> None:
         assert sum(h * w for _, _, h, w in todo) == width * height
         for row, col, h, w in todo:
             assert row % factors[-1] == col % factors[-1] == 0
-            assert row % block == col % block == 0
+            assert row % cog_parts.COG_TILE == col % cog_parts.COG_TILE == 0
             if covered is not None:
                 covered[row : row + h, col : col + w] += 1
         assert covered is None or (covered == 1).all()

@@ -56,7 +56,7 @@ def write_raster(path: Path, data: np.ndarray, nodata: float | None = 0) -> Path
 @pytest.fixture
 def bands(tmp_path: Path) -> Path:
     rng = np.random.default_rng(3)
-    data = rng.integers(1, 3000, (2, 331, 257)).astype("uint16")  # no block divides them
+    data = rng.integers(1, 3000, (2, 1031, 857)).astype("uint16")  # 2 x 3 regions, ragged
     data[:, 40:90, 100:130] = 0
     return write_raster(tmp_path / "bands.tif", data)
 

@@ -34,16 +34,6 @@ from gisbox.runtime.workloads.executor import DaskExecutor, Executor, LocalExecu
 from gisbox.runtime.workloads.inputs import Progress, file_versions, no_progress, staged_file
 
 OPS = ("ndvi", "focal-mean")
-# GDAL compresses with several threads but writes the blocks in order: the same bytes
-# with any thread count (tested), so a run on 2 cores and one on 64 give one file.
-COG_OPTIONS = {
-    "COMPRESS": "DEFLATE",
-    "PREDICTOR": "YES",
-    "BLOCKSIZE": 512,
-    "OVERVIEWS": "AUTO",
-    "NUM_THREADS": "ALL_CPUS",
-    "BIGTIFF": "IF_SAFER",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +221,7 @@ def summary(
         "min": stats["min"] if n else None,
         "max": stats["max"] if n else None,
         "seconds": round(time.perf_counter() - started, 3),
-        "seconds_blocks": round(stats.get("blocks_s", 0.0), 3),  # the rest: the COG copy
+        "seconds_blocks": round(stats.get("blocks_s", 0.0), 3),  # the rest: the assembly
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
@@ -252,6 +242,17 @@ def _sources(req: ChunkedRequest) -> _Sources:
         stack = ExitStack()
         _OPEN[key] = (stack, _Sources(req, stack))
     return _OPEN[key][1]
+
+
+def gdal_env(req: ChunkedRequest) -> Any:
+    """GDAL's block cache of `cache_mb` and one thread (a task is one core's work).
+
+    rasterio hands an integer GDAL_CACHEMAX to GDALSetCacheMax64, in bytes: the
+    megabytes must be converted here (64 would be a 64-byte cache, which decodes a
+    compressed tile again for every window read from or written into it)."""
+    import rasterio
+
+    return rasterio.Env(GDAL_CACHEMAX=req.cache_mb * 1024 * 1024, GDAL_NUM_THREADS=1)
 
 
 def write_region(
@@ -275,8 +276,8 @@ def write_region(
     row, col, h, w = region
     stats = _new_stats()
     at = src.profile["transform"] @ Affine.translation(col, row)
-    profile = cog_parts.part_profile(w, h, req.block, at)
-    with rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1):
+    profile = cog_parts.part_profile(w, h, at)
+    with gdal_env(req):
         with (
             cog_parts.written(parts / cog_parts.part_name(region)) as tmp,
             rasterio.open(tmp, "w", **profile) as dst,
@@ -285,6 +286,7 @@ def write_region(
                 out = _block(req, src, (row + r, col + c, bh, bw))
                 dst.write(out, 1, window=Window(c, r, bw, bh))
                 _accumulate(stats, out)
+            cog_parts.pad_with_nodata(dst, w, h)
         cog_parts.write_levels(parts, region, overview_factors(src), req.block)
     return stats
 
@@ -310,13 +312,10 @@ def run(
     (`gisbox cluster` mounts one data directory everywhere); only each region's
     statistics come back. The COG is the same bytes either way.
     """
-    import rasterio
-    from rasterio.shutil import copy as gdal_copy
-
     if req.output.suffix.lower() not in (".tif", ".tiff"):
         raise WorkloadInputError(f"--out {req.output}: a COG is a GeoTIFF; name it .tif")
     started = time.perf_counter()
-    env = rasterio.Env(GDAL_CACHEMAX=req.cache_mb, GDAL_NUM_THREADS=1)
+    env = gdal_env(req)
     with ExitStack() as stack, env:
         src = _Sources(req, stack)
         factors = overview_factors(src)
@@ -329,16 +328,14 @@ def run(
             for part in done:  # in region order: the same sum in any run
                 _merge(stats, part)
             stats["blocks_s"] = time.perf_counter() - started
-            crs = src.profile.get("crs")
-            mosaic = cog_parts.write_mosaic(
+            cog_parts.assemble(
                 parts,
                 todo,
                 (src.width, src.height),
                 factors,
-                crs.to_wkt() if crs else None,
-                src.profile["transform"],
+                (src.profile.get("crs"), src.profile["transform"]),
+                staged,
             )
-            gdal_copy(mosaic, staged, driver="COG", **COG_OPTIONS)
     blocks = len(list(_blocks(src.width, src.height, req.block)))
     result = summary(req, src, stats, blocks, started)
     result["regions"] = len(todo)
