@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_cluster.py [--memory-limit 384m] [--factor 4] [--size 9]
 
-Builds tests/projects/analysis (cached layers reused), writes a float32 raster whose
+Locks and builds tests/projects/analysis (cached layers reused), writes a float32 raster whose
 in-memory size is at least FACTOR x a worker's memory limit, then runs
 `gisbox run chunked focal-mean --size SIZE` on it twice from the same image: once in one
 container (one process, one thread), once on a cluster of two workers (one thread each,
@@ -80,12 +80,13 @@ def main() -> None:
     shutil.copytree(
         ROOT / "tests/projects/analysis",
         project,
-        ignore=shutil.ignore_patterns("expected", "verify.py", "build-args"),
+        ignore=shutil.ignore_patterns("expected", "verify.py", "build-args", "gisbox.lock"),
     )
     data = work / "data"
     data.mkdir()
     os.chmod(data, 0o777)
-    print(f"building {project} (cached layers are reused) ...", flush=True)
+    print(f"locking and building {project} (cached layers are reused) ...", flush=True)
+    gisbox("lock", "-C", str(project))  # against this machine's base, as the tests do
     gisbox("build", "-C", str(project))
     image = load_spec(project / "gisbox.toml").reference
     print(
