@@ -126,3 +126,20 @@ def test_a_worker_that_does_not_see_the_output_directory_says_so(dem: Path, tmp_
     with pytest.raises(WorkloadInputError, match="does not see the output's directory") as err:
         write_region((0, 0, 64, 64), req, elsewhere)
     assert "--data DIR" in str(err.value.hint)
+
+
+def test_the_summary_counts_the_blocks_the_tasks_computed(
+    dem: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task's blocks start at its region's origin (regions are whole tiles, not whole
+    blocks): the count is theirs, and the pixels are the whole-array result."""
+    from gisbox.runtime.workloads import chunked
+
+    calls = []
+    kernel = chunked._kernel
+    monkeypatch.setattr(chunked, "_kernel", lambda req, a: calls.append(1) or kernel(req, a))
+    req = ChunkedRequest(inputs=(dem,), output=tmp_path / "f.tif", op="focal-mean", block=96)
+    summary = run(req)
+    assert summary["regions"] == 9  # rows and columns of 512, 512, 76 and 512, 512, 277
+    assert summary["blocks"] == len(calls) == 4 * 36 + 2 * 18 + 2 * 6 + 3
+    assert np.array_equal(level(req.output, None), in_memory(req), equal_nan=True)

@@ -336,7 +336,7 @@ def run(
                 (src.profile.get("crs"), src.profile["transform"]),
                 staged,
             )
-    blocks = len(list(_blocks(src.width, src.height, req.block)))
+    blocks = sum(len(list(_blocks(w, h, req.block))) for _, _, h, w in todo)  # per region
     result = summary(req, src, stats, blocks, started)
     result["regions"] = len(todo)
     if isinstance(executor, DaskExecutor):
