@@ -3,10 +3,12 @@
 The raster is processed block by block (rasterio windows); focal operations
 read each block with a halo of `size // 2` pixels. Blocks are grouped into
 regions, one task each; a task writes its region and the region's overview
-levels beside the output (`cog_parts`), in this process or, with `--cluster`,
-on a Dask cluster's workers, and GDAL's COG driver copies the mosaic of the
-regions into one COG (DEFLATE, overviews). Memory is bounded by the block
-size and GDAL's block cache (`cache_mb`), never by the raster. The kernels add
+levels beside the output, compressed as the COG's tiles (`cog_parts`), in this
+process or, with `--cluster`, on a Dask cluster's workers, and the client places
+those tiles into one COG (DEFLATE, overviews) without decoding them
+(`cog_assemble`). One process uses one core, GDAL's threads included; a
+cluster's workers share the tasks, compression included. Memory is bounded by
+the block size and GDAL's block cache (`cache_mb`), never by the raster. The kernels add
 neighbours in a fixed order, so the chunked result is bit-identical to
 `in_memory()` and the COG is the same bytes however the work was split.
 
