@@ -192,8 +192,8 @@ def _directories(template: Ifd, levels: list[Level]) -> list[list[Entry]]:
     return dirs
 
 
-def _layout(template: Ifd, levels: list[Level], big: bool) -> tuple[bytes, list[list[int]], int]:
-    """The header, ghost area and IFDs; each level's tile offsets; the file's size."""
+def _layout(template: Ifd, levels: list[Level], big: bool) -> tuple[bytes, int]:
+    """The header, ghost area and IFDs; the file's size."""
     header_size = 16 if big else 8
     first = header_size + len(GHOST)
     first += first % 2
@@ -225,7 +225,7 @@ def _layout(template: Ifd, levels: list[Level], big: bool) -> tuple[bytes, list[
         ]
         following = starts[i + 1] if i + 1 < len(levels) else 0
         blob += _ifd_bytes(full, starts[i], following, big)
-    return bytes(blob), offsets, at
+    return bytes(blob), at
 
 
 def write_cog(
@@ -240,19 +240,17 @@ def write_cog(
     """
     if not levels or (levels[0].width, levels[0].height) != template.size:
         raise TiffError(f"the template's size {template.size} is not the full resolution's")
+    tw, th = template.value(TILE_WIDTH), template.value(TILE_HEIGHT)
     for level in levels:
-        tw, th = template.value(TILE_WIDTH), template.value(TILE_HEIGHT)
         expected = -(-level.width // tw) * -(-level.height // th)
         if len(level.tiles) != expected:
             raise TiffError(
                 f"a {level.width} x {level.height} level has {len(level.tiles)} tiles, "
                 f"not {expected}"
             )
-    big = bigtiff
-    if big is None:
-        _, _, end = _layout(template, levels, False)
-        big = end >= CLASSIC_LIMIT
-    head, _, end = _layout(template, levels, big)
+    head, end = _layout(template, levels, bool(bigtiff))
+    if bigtiff is None and end >= CLASSIC_LIMIT:  # 32-bit offsets cannot reach the end
+        head, end = _layout(template, levels, True)
     out.write(head)
     files: dict[Path, BinaryIO] = {}
     try:

@@ -198,15 +198,14 @@ def _source(band: ET.Element, name: str, size: tuple[int, int], at: tuple[int, i
     ET.SubElement(src, "DstRect", xOff=str(at[0]), yOff=str(at[1]), xSize=str(w), ySize=str(h))
 
 
-def _vrt(
-    width: int, height: int, sources: list[tuple[str, int, int, int, int]]
-) -> tuple[ET.Element, ET.Element]:
+def _vrt(width: int, height: int, sources: list[tuple[str, int, int, int, int]]) -> ET.Element:
+    """A float32 VRT of `sources` (name, x, y, w, h); NaN where none lies."""
     root = ET.Element("VRTDataset", rasterXSize=str(width), rasterYSize=str(height))
     band = ET.SubElement(root, "VRTRasterBand", dataType="Float32", band="1")
     ET.SubElement(band, "NoDataValue").text = "nan"
     for name, x, y, w, h in sources:
         _source(band, name, (w, h), (x, y))
-    return root, band
+    return root
 
 
 def _level_tiles(path: Path, tile_row: int, tile_col: int) -> dict[tuple[int, int], Any]:
@@ -237,9 +236,8 @@ def _mosaicked(
         )
         for r in regions_
     ]
-    root, _ = _vrt(math.ceil(width / factor), math.ceil(height / factor), sources)
-    root.set("rasterXSize", str(whole_tiles(math.ceil(width / factor))))  # NaN beyond
-    root.set("rasterYSize", str(whole_tiles(math.ceil(height / factor))))
+    padded = (whole_tiles(math.ceil(width / factor)), whole_tiles(math.ceil(height / factor)))
+    root = _vrt(*padded, sources)  # whole tiles, NaN beyond the level
     ET.ElementTree(root).write(parts / f"L{factor}.vrt")
     path = parts / f"L{factor}.tif"
     gdal_copy(parts / f"L{factor}.vrt", path, driver="GTiff", **{**TILES, "BIGTIFF": "IF_SAFER"})
