@@ -70,8 +70,8 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="keep the data directory")
     args = p.parse_args()
 
-    from gisbox.cluster_containers import parse_memory
-    from gisbox.spec import load_spec
+    from gisbox.deploy.containers import parse_memory
+    from gisbox.project.spec import load_spec
 
     limit = parse_memory(args.memory_limit)
     side = math.ceil(math.sqrt(args.factor * limit / 4))  # float32 pixels

@@ -29,12 +29,13 @@ from typing import Any
 
 from bench_minimal import build, lock
 
+from gisbox.engines.base import RunOptions
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
 from gisbox.engines.podman import detect_podman
-from gisbox.profiles import init_project
+from gisbox.project.profiles import init_project
+from gisbox.project.spec import SPEC_FILE
 from gisbox.runtime.errors import EngineError
-from gisbox.spec import SPEC_FILE
 
 NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock")
 BASE = "debian:bookworm-slim"
@@ -66,7 +67,7 @@ def measure(engine: CliEngine, image: str, limit: float) -> tuple[float | None, 
     name = f"gisbox-bench-healthy-{os.getpid()}"
     engine.command("rm", "-f", name, check=False)
     started = time.monotonic()
-    res = engine.run(image, options=["-d", "--name", name])
+    res = engine.run(image, options=RunOptions(detach=True, name=name))
     if res.returncode != 0:
         raise SystemExit(f"{engine.name}: cannot start {image}: {res.stderr.strip()}")
     ready = healthy = None

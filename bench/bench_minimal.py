@@ -24,14 +24,14 @@ import time
 import zlib
 from pathlib import Path
 
-from gisbox.build import BuildReport, build_image
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
-from gisbox.lockfile import write_lock
-from gisbox.locking import resolve_lock
-from gisbox.profiles import init_project
-from gisbox.project import Paths, Project
-from gisbox.spec import SPEC_FILE, load_spec
+from gisbox.image.build import BuildReport, build_image
+from gisbox.locking.resolve import resolve_lock
+from gisbox.project.lockfile import write_lock
+from gisbox.project.profiles import init_project
+from gisbox.project.project import Paths, Project
+from gisbox.project.spec import SPEC_FILE, load_spec
 
 TARGET_MB, TARGET_GZIP_MB, TARGET_HEALTHCHECK_S = 400.0, 140.0, 0.5
 TARGET_SYSTEM_COLD_S, TARGET_SYSTEM_WARM_S = 300.0, 30.0

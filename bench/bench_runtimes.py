@@ -25,11 +25,11 @@ from pathlib import Path
 
 from bench_minimal import gzip_size, lock, make_project
 
-from gisbox.build import build_image
-from gisbox.cacert import find_ca_bundle
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
-from gisbox.project import Project
+from gisbox.image.build import build_image
+from gisbox.image.cacert import find_ca_bundle
+from gisbox.project.project import Project
 
 ROWS = {  # name -> (strategy, base, runtime)
     "minimal slim bookworm": ("wheels", "debian:bookworm-slim", "slim"),

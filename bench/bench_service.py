@@ -28,8 +28,8 @@ from bench_minimal import build, lock
 from rasterio.transform import from_origin
 
 from gisbox.engines.docker import detect_docker
-from gisbox.profiles import init_project
-from gisbox.spec import SPEC_FILE
+from gisbox.project.profiles import init_project
+from gisbox.project.spec import SPEC_FILE
 
 BATCH = 10_000
 DIRECT = f"""

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gisbox.profiles import init_project
-from gisbox.spec import load_spec
+from gisbox.project.profiles import init_project
+from gisbox.project.spec import load_spec
 from tests.image_fixtures import base_image, engine, project_images
 
 __all__ = ["base_image", "engine", "project_images"]  # fixtures shared by every test folder

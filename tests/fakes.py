@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from gisbox.engines import (
+from gisbox.engines.base import (
+    NO_OPTIONS,
     BuildRequest,
     BuildResult,
     Completed,
     ContainerEngine,
     ContainerState,
     ImageInfo,
+    RunOptions,
 )
-from gisbox.lockfile import PythonPackage, SourcePackage, Wheel
+from gisbox.project.lockfile import PythonPackage, SourcePackage, Wheel
 from gisbox.runtime.errors import EngineError
 
 RunHandler = Callable[[str, Sequence[str], str | None], Completed]
@@ -84,13 +86,11 @@ class FakeEngine(ContainerEngine):
         image: str,
         command: Sequence[str] = (),
         *,
-        user: str | None = None,
-        platform: str | None = None,
-        options: Sequence[str] = (),
+        options: RunOptions = NO_OPTIONS,
         timeout: float = 600,
     ) -> Completed:
-        self.calls.append(("run", (image, tuple(command), user, platform)))
-        return self.on_run(image, command, user)
+        self.calls.append(("run", (image, tuple(command), options.user, options.platform)))
+        return self.on_run(image, command, options.user)
 
     def exists(self, ref: str) -> bool:
         return ref in self.images

@@ -21,10 +21,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from gisbox.cacert import find_ca_bundle
-from gisbox.debootstrap_base import ensure_base, make_base
+from gisbox.engines.base import Mount, RunOptions
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
+from gisbox.image.cacert import find_ca_bundle
+from gisbox.locking.bases import ensure_base
+from gisbox.locking.debootstrap import make_base
 from gisbox.runtime.errors import EngineError
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -159,7 +161,7 @@ def verify_in_image(request: pytest.FixtureRequest, project_images: ProjectImage
     res = built.engine.run(
         built.tag,
         ["python", "/tmp/verify.py"],
-        options=["-v", f"{script}:/tmp/verify.py:ro"],
+        options=RunOptions(mounts=(Mount(source=script, target="/tmp/verify.py", read_only=True),)),
         timeout=600,
     )
     assert res.returncode == 0, f"{name}/verify.py failed:\n{res.stdout}\n{res.stderr}"

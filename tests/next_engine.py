@@ -17,9 +17,9 @@ import pytest
 
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import DockerEngine, detect_docker
-from gisbox.profiles import init_project
+from gisbox.project.profiles import init_project
+from gisbox.project.spec import SPEC_FILE
 from gisbox.runtime.errors import EngineError
-from gisbox.spec import SPEC_FILE
 from tests.image_fixtures import BASE, IN_CI
 
 NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock")

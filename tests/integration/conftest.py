@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.pyindex import uv_bin
+from gisbox.locking.pyindex import uv_bin
 from tests.image_fixtures import IN_CI, Built, ProjectImages
 from tests.next_engine import next_engine, service_on_next  # noqa: F401 (fixtures)
 

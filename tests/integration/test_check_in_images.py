@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gisbox.diff import compare
 from gisbox.engines.cli_engine import CliEngine
+from gisbox.image.diff import compare
 from tests.image_fixtures import Built, docker
 
 from .conftest import in_image_gisbox, venv_from_lock

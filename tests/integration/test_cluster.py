@@ -242,8 +242,11 @@ def test_a_worker_killed_mid_job_does_not_change_the_result(
 def test_a_worker_with_another_fingerprint_is_refused(
     engine: CliEngine, analysis_image: Built, data: Path
 ) -> None:
-    from gisbox.cluster_containers import ClusterOptions, hardening, names, worker_command
-    from gisbox.spec import load_spec
+    from dataclasses import replace
+
+    from gisbox.deploy.containers import ClusterOptions, hardening, names, worker_command
+    from gisbox.engines.cli_engine import run_flags
+    from gisbox.project.spec import load_spec
 
     project, name = analysis_image.project, "refusal"
     gisbox("cluster", "down", "-C", str(project), "--name", name)
@@ -254,7 +257,7 @@ def test_a_worker_with_another_fingerprint_is_refused(
         rogue = [
             "run", "-d", "--name", f"gisbox-{name}-rogue", "--network", n.network,
             "--label", f"gisbox.cluster={name}", "--label", "gisbox.role=worker",
-            *hardening(spec, "10001:10001"),
+            *run_flags(replace(hardening(spec, "10001:10001"), detach=False))[1:],
             # valid GDAL data, but not the data this image's workers use: drift
             "-e", "GDAL_DATA=/opt/venv/lib/python3.11/site-packages/pyogrio/gdal_data",
             analysis_image.tag,

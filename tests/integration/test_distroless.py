@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gisbox.engines.base import RunOptions
 from tests.image_fixtures import Built, copy_project, gisbox
 
 pytestmark = pytest.mark.docker
@@ -23,7 +24,7 @@ def fingerprint(built: Built, tag: str) -> dict[str, object]:
 
 def test_a_distroless_image_has_no_shell(distroless_image: Built) -> None:
     res = distroless_image.engine.run(
-        distroless_image.tag, ["-c", "true"], options=["--entrypoint", "sh"]
+        distroless_image.tag, ["-c", "true"], options=RunOptions(entrypoint="sh")
     )
     assert res.returncode != 0
     assert "executable file not found" in res.stderr + res.stdout
@@ -44,7 +45,7 @@ def test_the_slim_twin_is_built_from_the_same_lock_and_has_a_shell(
     twin = json.loads(res.stdout)["tag"]
     assert twin == distroless_image.tag + "-slim"
     engine = distroless_image.engine
-    assert engine.run(twin, ["-c", "true"], options=["--entrypoint", "sh"]).returncode == 0
+    assert engine.run(twin, ["-c", "true"], options=RunOptions(entrypoint="sh")).returncode == 0
     lock_label = "io.gisbox.lock-digest"
     assert (
         engine.inspect(twin).labels[lock_label]

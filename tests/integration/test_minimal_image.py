@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gisbox.engines.cli_engine import CliEngine
-from gisbox.lockfile import read_lock
+from gisbox.project.lockfile import read_lock
 from tests.image_fixtures import Built, docker, gisbox
 
 pytestmark = pytest.mark.docker

@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from gisbox.engines.base import RunOptions
 from tests.image_fixtures import Built, ProjectImages, gisbox
 
 pytestmark = pytest.mark.docker
@@ -31,7 +32,7 @@ def test_each_platform_is_built_and_checked_inside(multiarch: Built) -> None:
     machine = engine.run(
         multiarch.tag + "-arm64",
         ["python", "-c", "import platform, rasterio; print(platform.machine())"],
-        platform="linux/arm64",
+        options=RunOptions(platform="linux/arm64"),
     )
     assert machine.stdout.strip() == "aarch64", machine.stderr
     arm_fp = json.loads((multiarch.project / ".gisbox/fingerprint-arm64.json").read_text())

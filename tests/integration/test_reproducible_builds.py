@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from gisbox.debootstrap_base import make_base
+from gisbox.engines.base import RunOptions
 from gisbox.engines.cli_engine import CliEngine
+from gisbox.locking.debootstrap import make_base
 from tests.image_fixtures import BASE, ProjectImages, copy_project, gisbox, lock_and_build
 from tests.next_engine import gisbox_on_next, raw_inspect
 
@@ -90,7 +91,7 @@ def newer_than(engine: CliEngine, image: str, epoch: int) -> list[str]:
     res = engine.run(
         image,
         ["find", "/", "-xdev", "-newermt", f"@{epoch}"],
-        user="0",
+        options=RunOptions(user="0"),
         timeout=300,
     )
     assert res.returncode == 0, res.stderr
@@ -131,7 +132,7 @@ def test_two_clean_builds_from_one_lock_give_identical_layers(
         epoch = tomllib.loads((project / "gisbox.lock").read_text())["source_date_epoch"]
         assert newer_than(engine, second, epoch) == []  # every file dated at most as the lock
         paths = ["/app", "/app/lib", "/app/lib/geo", "/app/lib/geo/util.py"]
-        res = engine.run(second, ["stat", "-c", "%u %n", *paths], user="0")
+        res = engine.run(second, ["stat", "-c", "%u %n", *paths], options=RunOptions(user="0"))
         owners = res.stdout.splitlines()  # the app's own, as COPY --chown made them
         assert owners == ["0 /app"] + [f"10001 {p}" for p in paths[1:]], res.stderr
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from gisbox.lockfile import read_lock
+from gisbox.project.lockfile import read_lock
 from tests.image_fixtures import BASE, Built, ProjectImages, gisbox
 
 PROBE = (

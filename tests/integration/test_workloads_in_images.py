@@ -19,8 +19,8 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from gisbox.diff import compare
 from gisbox.engines.cli_engine import CliEngine
+from gisbox.image.diff import compare
 from gisbox.runtime.workloads.selftest import sample_lattice, sample_raster
 from tests.image_fixtures import Built, docker
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gisbox import sbom
 from gisbox.cli import cli
-from gisbox.sbom_scan import dir_entries, scan
+from gisbox.sbom import cyclonedx as sbom
+from gisbox.sbom.scan import dir_entries, scan
 from tests.unit.test_sbom import SUBJECT, tree
 
 

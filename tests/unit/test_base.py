@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.debootstrap_base import slim_rootfs, suite_for
+from gisbox.locking.debootstrap import slim_rootfs, suite_for
 from gisbox.runtime.errors import UsageError
 
 

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from gisbox.apt_probe import probe_script
-from gisbox.families import debian, osgeo, ubuntu
-from gisbox.plugins import families, family_for, strategy_named
+from gisbox.locking.apt_probe import probe_script
+from gisbox.plugins.families import debian, osgeo, ubuntu
+from gisbox.plugins.registry import families, family_for, strategy_named
 
 
 @pytest.mark.parametrize(

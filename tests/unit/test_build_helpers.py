@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.build import explain_failure
 from gisbox.builder.strip_safely import loads_cleanly
-from gisbox.cacert import find_ca_bundle
+from gisbox.image.build import explain_failure
+from gisbox.image.cacert import find_ca_bundle
 from gisbox.runtime.errors import UsageError
 
 

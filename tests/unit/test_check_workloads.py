@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.diff import compare
+from gisbox.image.diff import compare
 from gisbox.runtime.check.suite import run_check
 from gisbox.runtime.workloads import selftest
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import gisbox.engines as engines
+import gisbox.engines.registry as engines
 from gisbox.cli import cli
-from gisbox.cluster import status
-from gisbox.cluster_containers import (
+from gisbox.deploy.cluster import status
+from gisbox.deploy.containers import (
     MIB,
     ClusterOptions,
     check_data_dir,
@@ -25,9 +25,10 @@ from gisbox.cluster_containers import (
     parse_memory,
     worker_command,
 )
+from gisbox.engines.cli_engine import run_flags
+from gisbox.project.spec import load_spec
 from gisbox.runtime.cluster import differing, identity
 from gisbox.runtime.errors import UsageError
-from gisbox.spec import load_spec
 from tests.fakes import FakeEngine
 
 
@@ -77,7 +78,7 @@ def test_names_and_commands(project: Path) -> None:
 
 def test_every_container_is_hardened(project: Path) -> None:
     spec = load_spec(project / "gisbox.toml")
-    flags = hardening(spec, "10001:10001")
+    flags = run_flags(hardening(spec, "10001:10001"))
     pairs = set(itertools.pairwise(flags))
     assert "--read-only" in flags
     assert ("--cap-drop", "ALL") in pairs and ("--security-opt", "no-new-privileges") in pairs

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gisbox.cli import cli
-from gisbox.diff import SECTIONS, compare, has_drift, numeric_difference
+from gisbox.image.diff import SECTIONS, compare, has_drift, numeric_difference
 
 BASE: dict[str, Any] = {
     "format": 1,

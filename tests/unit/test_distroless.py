@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gisbox.apt_probe import parse_probe
-from gisbox.distroless import needed, refuse_scripts
+from gisbox.locking.apt_probe import parse_probe
+from gisbox.locking.closure import needed
+from gisbox.plugins.runtimes.distroless import refuse_scripts
 from gisbox.runtime.errors import LockError
 
 CLOSURE = ["base-files=13", "mawk=1", "libc6=2.41", "libgcc-s1=14", "python3.13=3.13.5",

@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.engines import BuildRequest, ImageInfo, select_engine
+from gisbox.engines.base import BuildRequest, ImageInfo, RunOptions
 from gisbox.engines.cli_engine import is_loopback_registry
 from gisbox.engines.docker import DockerBuildx, DockerBuiltinBuildKit, detect_docker
 from gisbox.engines.podman import Podman, detect_podman
+from gisbox.engines.registry import select_engine
 from gisbox.runtime.errors import EngineError, UsageError
 
 INSPECT = '[{"Id": "abc123", "Size": 42, "RootFS": {"Layers": ["sha256:l1"]}, "Config": {}}]'
@@ -164,7 +165,7 @@ def test_podman_builds_in_docker_format_and_runs_within_the_host_limits(
     assert build[:3] == ["build", "--format", "docker"]  # OCI would drop HEALTHCHECK
     assert f"id=gisbox_ca,src={secret}" in build and "--no-cache" in build
     assert "--progress=plain" not in build
-    engine.run("img", ["true"], user="10001:10001")
+    engine.run("img", ["true"], options=RunOptions(user="10001:10001"))
     run = argv_log(podman)[-1]
     assert run.startswith("run ") and "--rm" in run and "--user 10001:10001" in run
     assert "--ulimit nofile=" in run and "--ulimit nproc=" in run
@@ -238,8 +239,9 @@ def test_run_attached_passes_the_container_s_output_through_as_it_comes(tmp_path
     client.chmod(0o755)
     code = (
         "import sys; from gisbox.engines.docker import DockerBuiltinBuildKit as E; "
+        "from gisbox.engines.base import RunOptions; "
         f"sys.exit(E(path={str(client)!r}, version='20.10.24')"
-        ".run_attached('img', ['gisbox', 'run', 'x'], options=['--network', 'n']))"
+        ".run_attached('img', ['gisbox', 'run', 'x'], options=RunOptions(network='n')))"
     )
     job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)  # fmt: skip

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.plugins import family_for
-from gisbox.spec import load_spec
+from gisbox.plugins.registry import family_for
+from gisbox.project.spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

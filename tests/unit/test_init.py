@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gisbox import profiles
 from gisbox.cli import cli
-from gisbox.spec import load_spec
+from gisbox.project import profiles
+from gisbox.project.spec import load_spec
 
 
 def test_profiles_shipped() -> None:

@@ -16,9 +16,9 @@ import yaml
 from click.testing import CliRunner
 
 from gisbox.cli import cli
-from gisbox.k8s import KUBERNETES_VERSION, Manifest, manifests, write_manifests
+from gisbox.deploy.k8s import KUBERNETES_VERSION, Manifest, manifests, write_manifests
+from gisbox.project.spec import Spec, parse_spec
 from gisbox.runtime.errors import UsageError
-from gisbox.spec import Spec, parse_spec
 
 from ..conftest import PROJECTS
 

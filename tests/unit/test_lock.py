@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gisbox.apt_probe import parse_probe
 from gisbox.cli import cli
-from gisbox.lockfile import check_fresh, read_lock, to_toml
+from gisbox.locking.apt_probe import parse_probe
+from gisbox.project.lockfile import check_fresh, read_lock, to_toml
+from gisbox.project.spec import load_spec
 from gisbox.runtime.errors import LockError
-from gisbox.spec import load_spec
 
 
 def test_round_trip(project: Path) -> None:

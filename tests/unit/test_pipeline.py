@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.build import build_image
-from gisbox.engines import Completed
-from gisbox.lockfile import Target, read_lock, write_lock
-from gisbox.locking import resolve_lock
-from gisbox.project import Project
-from gisbox.push import push
+from gisbox.engines.base import Completed
+from gisbox.image.build import build_image
+from gisbox.image.options import BuildOptions
+from gisbox.image.push import push
+from gisbox.locking.resolve import resolve_lock
+from gisbox.project.lockfile import Target, read_lock, write_lock
+from gisbox.project.project import Project
+from gisbox.project.spec import Spec, parse_spec
 from gisbox.runtime.errors import BuildError, EngineError, LockError, VerifyError
-from gisbox.spec import Spec, parse_spec
 
 from ..fakes import FakeEngine, FakeIndex, completed
 
@@ -163,7 +164,7 @@ def test_build_passes_secrets_verifies_as_the_user_and_labels_the_fingerprint(
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
     engine = in_image()
-    report = build_image(Project.load(project), engine, ca_cert=ca, workloads=True)
+    report = build_image(Project.load(project), engine, BuildOptions(ca_cert=ca, workloads=True))
     (request,) = engine.called("build")
     assert request.secrets == (("gisbox_ca", ca),)
     assert request.tag == "gisbox/proj:latest" and request.platform == "linux/amd64"
@@ -265,7 +266,7 @@ def test_an_image_the_user_tagged_is_never_removed(project: Path) -> None:
 
 def test_no_sbom_writes_none_and_labels_only_the_fingerprint(project: Path) -> None:
     engine = in_image()
-    report = build_image(Project.load(project), engine, sbom=False)
+    report = build_image(Project.load(project), engine, BuildOptions(sbom=False))
     ((_image, _tag, labels, _env),) = engine.called("relabel")
     assert list(labels) == ["io.gisbox.fingerprint-digest"]
     assert report.sbom == "" and report.sbom_digest == ""

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.build import build_all
-from gisbox.engines import Completed
-from gisbox.lockfile import Lock, PythonPackage, Wheel, read_lock, write_lock
-from gisbox.locking import resolve_lock
-from gisbox.platforms import platform_base, platform_tag
-from gisbox.project import Project
-from gisbox.push import push
-from gisbox.render import LOCK_LABEL, render
+from gisbox.engines.base import Completed
+from gisbox.image.build import build_all
+from gisbox.image.push import push
+from gisbox.locking.resolve import resolve_lock
+from gisbox.project.lockfile import Lock, PythonPackage, Wheel, read_lock, write_lock
+from gisbox.project.platforms import platform_base, platform_tag
+from gisbox.project.project import Project
+from gisbox.project.spec import parse_spec
+from gisbox.render.context import LOCK_LABEL
+from gisbox.render.dockerfile import render
 from gisbox.runtime.errors import LockError, SpecError
-from gisbox.spec import parse_spec
 
 from ..fakes import FakeEngine, FakeIndex, completed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gisbox.push import Pushed, target_reference
+from gisbox.image.push import Pushed, target_reference
 from gisbox.runtime.errors import UsageError
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gisbox.pyindex import python_platform, uv_manylinux_tags
+from gisbox.locking.pyindex import python_platform, uv_manylinux_tags
 
 KNOWN = frozenset({"x86_64-manylinux_2_36", "x86_64-manylinux_2_40", "aarch64-manylinux_2_40"})
 

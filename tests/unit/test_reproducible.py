@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gisbox.builder import reproducible
-from gisbox.debootstrap_base import archive_argv, base_epoch
-from gisbox.lockfile import keep_epoch, read_lock, write_lock
+from gisbox.locking.debootstrap import archive_argv, base_epoch
+from gisbox.project.lockfile import keep_epoch, read_lock, write_lock
 from gisbox.runtime.errors import EngineError
 
 EPOCH = 1_700_000_000  # 2023-11-14

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gisbox import sbom
-from gisbox.lockfile import Lock, OsPackage, PythonPackage, Target, Wheel
-from gisbox.sbom_libraries import identify, soname, stem
-from gisbox.sbom_scan import ScanError, dir_entries, scan, tar_entries
+from gisbox.project.lockfile import Lock, OsPackage, PythonPackage, Target, Wheel
+from gisbox.sbom import cyclonedx as sbom
+from gisbox.sbom.libraries import identify, soname, stem
+from gisbox.sbom.scan import ScanError, dir_entries, scan, tar_entries
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 SUBJECT = sbom.Subject(

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gisbox.cli import cli
+from gisbox.project.spec import Spec, load_spec
 from gisbox.runtime.errors import SpecError
-from gisbox.spec import Spec, load_spec
 
 
 def write(tmp_path: Path, text: str) -> Path:

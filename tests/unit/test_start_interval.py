@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gisbox.build import build_image
 from gisbox.cli import cli
 from gisbox.engines.cli_engine import version_at_least
 from gisbox.engines.docker import DockerBuiltinBuildKit
 from gisbox.engines.podman import Podman
-from gisbox.project import Project
-from gisbox.render import render
+from gisbox.image.build import build_image
+from gisbox.project.project import Project
+from gisbox.render.dockerfile import render
 from tests.project_items import hadolint_exe
 
 from ..conftest import use_lock_of

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from gisbox.apt_probe import parse_probe
-from gisbox.lockfile import read_lock
-from gisbox.plugin_api import BaseFacts
+from gisbox.locking.apt_probe import parse_probe
+from gisbox.plugins.api import BaseFacts
+from gisbox.plugins.strategies.system import STRATEGY, build_requirements, constrain, upstream
+from gisbox.project.lockfile import read_lock
 from gisbox.runtime.errors import LockError
-from gisbox.strategies.system import STRATEGY, build_requirements, constrain, upstream
 
 from ..conftest import PROJECTS
 
@@ -107,7 +107,7 @@ def test_lock_holds_hashed_sources_for_the_bindings() -> None:
 
 
 def test_context_files_pin_each_source_with_its_build_requirements() -> None:
-    from gisbox.project import Project
+    from gisbox.project.project import Project
 
     lock = read_lock(PROJECTS / "system/gisbox.lock")
     files = STRATEGY.contribute(lock, Project.load(PROJECTS / "system").spec).context_files

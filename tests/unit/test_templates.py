@@ -11,12 +11,14 @@ from importlib import resources
 import pytest
 from jinja2 import nodes
 
-from gisbox.apt_probe import ProbeContext
-from gisbox.families import ubuntu
-from gisbox.plugin_api import Fragments
-from gisbox.render import IgnoreContext, RenderContext
-from gisbox.strategies import system
-from gisbox.templating import environment
+from gisbox.locking.apt_probe import ProbeContext
+from gisbox.plugins.api import Fragments
+from gisbox.plugins.families import ubuntu
+from gisbox.plugins.registry import runtimes
+from gisbox.plugins.strategies import system
+from gisbox.render.context import RenderContext
+from gisbox.render.dockerfile import IgnoreContext
+from gisbox.render.templating import environment
 
 
 def attribute_chains(source: str) -> set[tuple[str, ...]]:
@@ -71,13 +73,21 @@ def check(source: str, context: type) -> None:
 
 
 def package_template(name: str) -> str:
-    return resources.files("gisbox").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("gisbox.render").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def dockerfile_with_runtimes() -> str:
+    """Dockerfile.j2 and every runtime's templates it includes: one context for all."""
+    parts = [package_template("Dockerfile.j2")]
+    for runtime in runtimes().values():
+        parts += runtime.templates.values()
+    return "\n".join(parts)
 
 
 @pytest.mark.parametrize(
     ("source", "context"),
     [
-        (package_template("Dockerfile.j2"), RenderContext),
+        (dockerfile_with_runtimes(), RenderContext),
         (package_template("dockerignore.j2"), IgnoreContext),
         (package_template("probe.sh.j2"), ProbeContext),
         (ubuntu.KEYS_STAGE, ubuntu.KeysContext),

@@ -15,15 +15,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from gisbox.engines import (
+from gisbox.engines.base import (
+    NO_OPTIONS,
     BuildRequest,
     BuildResult,
     Completed,
     ContainerEngine,
     ContainerState,
     ImageInfo,
+    RunOptions,
 )
-from gisbox.platforms import host_platform
+from gisbox.project.platforms import host_platform
 from gisbox.runtime.errors import EngineError
 
 
@@ -79,6 +81,34 @@ def is_loopback_registry(ref: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def run_flags(o: RunOptions) -> list[str]:
+    """The `run` flags Docker's and Podman's clients share, for `o`."""
+    flags = ["-d"] if o.detach else ["--rm"]
+    pairs: list[tuple[str, object]] = [
+        ("--user", o.user), ("--platform", o.platform), ("--name", o.name),
+        ("--hostname", o.hostname), ("--network", o.network),
+        *(("--label", f"{k}={v}") for k, v in o.labels.items()),
+        *(("-e", f"{k}={v}") for k, v in o.env.items()),
+        *(("-v", f"{m.source}:{m.target}" + (":ro" if m.read_only else "")) for m in o.mounts),
+        ("-w", o.workdir), *(("-p", p) for p in o.publish),
+    ]  # fmt: skip
+    flags += [f for name, value in pairs if value is not None for f in (name, str(value))]
+    flags += ["--read-only"] if o.read_only else []
+    flags += [f for t in o.tmpfs for f in ("--tmpfs", t)]
+    flags += ["--cap-drop", "ALL"] if o.drop_capabilities else []
+    flags += ["--security-opt", "no-new-privileges"] if o.no_new_privileges else []
+    if o.memory is not None:
+        flags += ["--memory", str(o.memory), "--memory-swap", str(o.memory)]
+    if o.health is not None:
+        h = o.health
+        flags += [
+            "--health-cmd", h.command, "--health-interval", h.interval,
+            "--health-timeout", h.timeout, "--health-start-period", h.start_period,
+            "--health-retries", str(h.retries),
+        ]  # fmt: skip
+    return flags + (["--entrypoint", o.entrypoint] if o.entrypoint is not None else [])
 
 
 class CliEngine(ContainerEngine):
@@ -209,28 +239,16 @@ class CliEngine(ContainerEngine):
         return self.inspect(tag).id
 
     def run(
-        self,
-        image: str,
-        command: Sequence[str] = (),
-        *,
-        user: str | None = None,
-        platform: str | None = None,
-        options: Sequence[str] = (),
+        self, image: str, command: Sequence[str] = (), *, options: RunOptions = NO_OPTIONS,
         timeout: float = 600,
-    ) -> Completed:
-        argv = ["run", *self.run_options()]
-        if "-d" not in options:
-            argv.append("--rm")
-        if user is not None:
-            argv += ["--user", user]
-        if platform is not None:
-            argv += ["--platform", platform]
-        return self.command(*argv, *options, image, *command, timeout=timeout, check=False)
+    ) -> Completed:  # fmt: skip
+        argv = ["run", *self.run_options(), *run_flags(options)]
+        return self.command(*argv, image, *command, timeout=timeout, check=False)
 
     def run_attached(
-        self, image: str, command: Sequence[str] = (), *, options: Sequence[str] = ()
+        self, image: str, command: Sequence[str] = (), *, options: RunOptions = NO_OPTIONS
     ) -> int:
-        argv = [self.path, "run", *self.run_options(), "--rm", *options, image, *command]
+        argv = [self.path, "run", *self.run_options(), *run_flags(options), image, *command]
         try:  # our stdout and stderr are the client's: lines arrive as they are written
             return subprocess.run(argv, env=self.env(), stdin=subprocess.DEVNULL).returncode
         except FileNotFoundError as exc:

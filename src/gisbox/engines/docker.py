@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gisbox.engines.base import EngineKind
 from gisbox.engines.cli_engine import (
     CliEngine,
     is_loopback_registry,
@@ -189,3 +190,6 @@ def detect_docker(known: Sequence[str] | None = None, host: str | None = None) -
             return engine
         errors.append(last_line(res.stderr) if res.stderr.strip() else "?")
     raise EngineError(f"no Docker engine is reachable ({errors[0]})", hint=INSTALL_HINT)
+
+
+ENGINE = EngineKind(name="docker", detect=detect_docker, order=0)

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from gisbox.engines import ContainerEngine
+from gisbox.engines.base import ContainerEngine, EngineKind
 from gisbox.engines.cli_engine import (
     CliEngine,
     is_loopback_registry,
@@ -130,3 +130,6 @@ def detect_podman() -> ContainerEngine:
             hint="run `podman info` to see why",
         )
     return Podman(path=path, version=res.stdout.strip())
+
+
+ENGINE = EngineKind(name="podman", detect=detect_podman, order=10)
