@@ -28,7 +28,7 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from gisbox.engines.docker import detect_docker
-from gisbox.runtime.workloads.chunked import focal_mean, ndvi
+from gisbox.runtime.workloads.operations import focal_mean, ndvi
 
 
 def write_big_raster(path: Path, side: int) -> None:

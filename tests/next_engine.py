@@ -26,7 +26,7 @@ NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock
 CLIENT = "/usr/bin/docker"  # Debian 12's 20.10 (BuildKit built in) drives the newer engine too
 # the `service` profile narrowed to what `gisbox serve` imports, to keep CI short
 SERVICE = ["rasterio>=1.4", "pyproj>=3.6", "fastapi>=0.110", "uvicorn>=0.29", "orjson>=3.9",
-           "pysimdjson>=6.0"]  # fmt: skip
+           "pydantic-settings>=2.7", "pysimdjson>=6.0"]  # fmt: skip
 
 
 @pytest.fixture(scope="session")

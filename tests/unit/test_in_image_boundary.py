@@ -33,7 +33,7 @@ STACK = {
     "dask_geopandas",
 }
 # the service profile's own
-SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic", "orjson", "simdjson"}
+SERVICE = {"fastapi", "uvicorn", "starlette", "pydantic", "pydantic_settings", "orjson", "simdjson"}
 SRC = Path(__file__).resolve().parents[2] / "src/gisbox"
 
 

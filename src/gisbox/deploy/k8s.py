@@ -192,24 +192,7 @@ def dask_manifests(
             "worker": {"replicas": workers, "spec": pod_spec(spec, [worker])},
             "scheduler": {
                 "spec": pod_spec(spec, [scheduler]),
-                "service": {
-                    "type": "ClusterIP",
-                    "selector": selector,
-                    "ports": [
-                        {
-                            "name": "tcp-comm",
-                            "protocol": "TCP",
-                            "port": 8786,
-                            "targetPort": "tcp-comm",
-                        },
-                        {
-                            "name": "http-dashboard",
-                            "protocol": "TCP",
-                            "port": 8787,
-                            "targetPort": "http-dashboard",
-                        },
-                    ],
-                },
+                "service": scheduler_service(selector),
             },
         },
     }
@@ -226,6 +209,19 @@ def dask_manifests(
         },
     }
     return [cluster, job]
+
+
+def scheduler_service(selector: dict[str, str]) -> Manifest:
+    """The DaskCluster's scheduler Service: Dask's protocol and the dashboard."""
+    ports = [("tcp-comm", 8786), ("http-dashboard", 8787)]
+    return {
+        "type": "ClusterIP",
+        "selector": selector,
+        "ports": [
+            {"name": name, "protocol": "TCP", "port": port, "targetPort": name}
+            for name, port in ports
+        ],
+    }
 
 
 def require_distributed(locked: frozenset[str]) -> None:

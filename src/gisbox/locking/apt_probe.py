@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gisbox.engines.base import ContainerEngine, RunOptions
 from gisbox.locking.closure import needed
@@ -64,77 +64,91 @@ def probe_base(
     return parse_probe(res.stdout, base)
 
 
-def parse_probe(text: str, base: str) -> BaseFacts:
-    facts: dict[str, str] = {}
-    stages: dict[str, Stage] = {}
-    debs: dict[str, tuple[str, str]] = {}
-    libs: dict[str, str] = {}
-    rootfs: list[str] = []
-    rootfs_roots: list[str] = []
-    depends: dict[str, list[str]] = {}
-    scripts: dict[str, tuple[str, ...]] = {}
-    for line in text.splitlines():
-        kind, _, rest = line.partition(" ")
+@dataclass(kw_only=True)
+class ProbeLines:
+    """What the probe printed, line kind by line kind."""
+
+    facts: dict[str, str] = field(default_factory=dict)  # os, glibc, python
+    stages: dict[str, Stage] = field(default_factory=dict)  # pin -> its stage
+    debs: dict[str, tuple[str, str]] = field(default_factory=dict)  # pin -> (arch, sha256)
+    libs: dict[str, str] = field(default_factory=dict)
+    rootfs: list[str] = field(default_factory=list)
+    rootfs_roots: list[str] = field(default_factory=list)
+    depends: dict[str, list[str]] = field(default_factory=dict)
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def read(self, kind: str, rest: str, base: str) -> None:
         if kind in ("os", "glibc", "python"):
-            facts[kind] = rest
+            self.facts[kind] = rest
         elif kind == "nopython":
             raise LockError(
                 f"{base} offers no Python {rest} package (python{rest})",
                 hint='set image.python = "base" to use the base image\'s Python',
             )
         elif kind == "runtime":
-            stages[rest] = "runtime"
+            self.stages[rest] = "runtime"
         elif kind == "builder":
-            stages.setdefault(rest, "builder")
+            self.stages.setdefault(rest, "builder")
         elif kind == "keys":
-            stages.setdefault(rest, "keys")
+            self.stages.setdefault(rest, "keys")
         elif kind == "rootfs":
-            rootfs.append(rest)
+            self.rootfs.append(rest)
         elif kind == "rootfs-root":
-            rootfs_roots.append(rest)
+            self.rootfs_roots.append(rest)
         elif kind == "depends":
-            name, _, field = rest.partition(" ")
-            depends.setdefault(name, []).append(field)
+            name, _, value = rest.partition(" ")
+            self.depends.setdefault(name, []).append(value)
         elif kind == "scripts":
             name, *names = rest.split()
-            scripts[name] = tuple(names)
+            self.scripts[name] = tuple(names)
         elif kind == "lib":
             name, _, version = rest.partition(" ")
             if version:
-                libs[name] = version
+                self.libs[name] = version
         elif kind == "deb":
             spec, arch, sha = rest.split()
-            debs[spec] = (arch, sha)
-    missing = {"os", "glibc", "python"} - facts.keys()
-    if missing or not stages:
+            self.debs[spec] = (arch, sha)
+
+
+def parse_probe(text: str, base: str) -> BaseFacts:
+    lines = ProbeLines()
+    for line in text.splitlines():
+        kind, _, rest = line.partition(" ")
+        lines.read(kind, rest, base)
+    missing = {"os", "glibc", "python"} - lines.facts.keys()
+    if missing or not lines.stages:
         raise LockError(
             f"unexpected output probing {base}: {text[-500:]}",
             hint="check that the base is a Debian or Ubuntu image with apt",
         )
-    rootfs = list(needed(rootfs_roots, rootfs, depends))
+    rootfs = list(needed(lines.rootfs_roots, lines.rootfs, lines.depends))
     kept = {spec.partition("=")[0] for spec in rootfs}
-    scripts = {name: s for name, s in scripts.items() if name in kept}
     for spec in rootfs:
-        stages.setdefault(spec, "rootfs")
-    minor, full_deb = facts["python"].split()
+        lines.stages.setdefault(spec, "rootfs")
+    minor, full_deb = lines.facts["python"].split()
     m = re.match(r"(\d+\.\d+\.\d+)", full_deb)
+    return BaseFacts(
+        os=lines.facts["os"],
+        glibc=lines.facts["glibc"],
+        python=minor,
+        python_full=m.group(1) if m else minor,
+        packages=tuple(os_packages(lines, base)),
+        libs=lines.libs,
+        rootfs=tuple(rootfs),
+        scripts={name: s for name, s in lines.scripts.items() if name in kept},
+    )
+
+
+def os_packages(lines: ProbeLines, base: str) -> list[OsPackage]:
+    """Every pinned package of every stage, with its .deb's sha256."""
     packages = []
-    for spec, stage in stages.items():
+    for spec, stage in lines.stages.items():
         name, _, version = spec.partition("=")
-        arch, sha = debs.get(spec, ("", ""))
+        arch, sha = lines.debs.get(spec, ("", ""))
         if not sha:
             raise LockError(
                 f"no sha256 for {spec} in {base}'s package index",
                 hint="run `gisbox lock` again; the mirror may have been updating",
             )
         packages.append(OsPackage(name=name, version=version, arch=arch, sha256=sha, stage=stage))
-    return BaseFacts(
-        os=facts["os"],
-        glibc=facts["glibc"],
-        python=minor,
-        python_full=m.group(1) if m else minor,
-        packages=tuple(packages),
-        libs=libs,
-        rootfs=tuple(rootfs),
-        scripts=scripts,
-    )
+    return packages

@@ -45,21 +45,23 @@ class Subject:
     distro: str  # "debian-12"
 
 
+def _sha(value: str | None) -> list[Any]:
+    from cyclonedx.model import HashAlgorithm, HashType
+
+    return [HashType(alg=HashAlgorithm.SHA_256, content=value)] if value else []
+
+
+def _props(**values: str) -> list[Any]:
+    from cyclonedx.model import Property
+
+    return [Property(name=f"gisbox:{k.replace('_', '-')}", value=v) for k, v in values.items()]
+
+
 def build(inv: Inventory, subject: Subject, lock: Lock | None) -> Any:
     """The cyclonedx `Bom`."""
-    from cyclonedx.model import HashAlgorithm, HashType, Property
     from cyclonedx.model.bom import Bom, BomMetaData
     from cyclonedx.model.component import Component, ComponentType
-    from packageurl import PackageURL
 
-    def sha(value: str | None) -> list[HashType]:
-        return [HashType(alg=HashAlgorithm.SHA_256, content=value)] if value else []
-
-    def props(**values: str) -> list[Property]:
-        return [Property(name=f"gisbox:{k.replace('_', '-')}", value=v) for k, v in values.items()]
-
-    debs = {(p.name, p.version, p.arch): p.sha256 for p in (lock.os_packages if lock else ())}
-    wheels = _wheels(lock)
     root = Component(
         name=subject.reference,
         version=subject.content_id,
@@ -71,42 +73,69 @@ def build(inv: Inventory, subject: Subject, lock: Lock | None) -> Any:
         metadata=BomMetaData(
             component=root,
             timestamp=_timestamp(subject.created),
-            properties=props(generator="gisbox sbom"),
+            properties=_props(generator="gisbox sbom"),
         ),
     )
-    top = []
+    carried = _distribution_components(inv, lock)
+    for comp in [*_os_components(inv, subject, lock), *carried.values()]:
+        bom.components.add(comp)
+    _add_vendored(bom, inv, carried)
+    for comp in (_python_component(inv), _base_component(lock)):
+        if comp is not None:
+            bom.components.add(comp)
+    bom.register_dependency(root, list(bom.components))
+    return bom
+
+
+def _os_components(inv: Inventory, subject: Subject, lock: Lock | None) -> list[Any]:
+    from cyclonedx.model.component import Component
+    from packageurl import PackageURL
+
+    debs = {(p.name, p.version, p.arch): p.sha256 for p in (lock.os_packages if lock else ())}
+    out = []
     for pkg in sorted(inv.os_packages, key=lambda p: (p.name, p.arch)):
         digest = debs.get((pkg.name, pkg.version, pkg.arch))
         qualifiers = {"arch": pkg.arch, "distro": subject.distro} if pkg.arch else {}
-        top.append(
+        out.append(
             Component(
                 name=pkg.name,
                 version=pkg.version,
                 purl=PackageURL("deb", "debian", pkg.name, pkg.version, qualifiers),
                 bom_ref=f"deb:{pkg.name}:{pkg.arch}",
-                hashes=sha(digest),
-                properties=props(evidence="lock" if digest else "inferred", source=pkg.source),
+                hashes=_sha(digest),
+                properties=_props(evidence="lock" if digest else "inferred", source=pkg.source),
             )
         )
-    carried: dict[str, Component] = {}
+    return out
+
+
+def _distribution_components(inv: Inventory, lock: Lock | None) -> dict[str, Any]:
+    """Each Python distribution's component, by its .dist-info path."""
+    from cyclonedx.model.component import Component
+    from packageurl import PackageURL
+
+    wheels = _wheels(lock)
+    carried: dict[str, Any] = {}
     for dist in inv.distributions:
         wheel = _wheel_for(wheels, dist.name, dist.version, dist.tags)
-        comp = Component(
+        carried[dist.path] = Component(
             name=dist.name,
             version=dist.version,
             purl=PackageURL("pypi", None, str(canonicalize_name(dist.name)), dist.version),
             bom_ref=f"pypi:{canonicalize_name(dist.name)}@{dist.version}",
-            hashes=sha(wheel[1] if wheel else None),
-            properties=props(
+            hashes=_sha(wheel[1] if wheel else None),
+            properties=_props(
                 evidence="lock" if wheel else "inferred",
                 path=dist.path,
                 **({"file": wheel[0]} if wheel else {}),
             ),
         )
-        top.append(comp)
-        carried[dist.path] = comp
-    for comp in top:
-        bom.components.add(comp)
+    return carried
+
+
+def _add_vendored(bom: Any, inv: Inventory, carried: dict[str, Any]) -> None:
+    """The libraries vendored in wheels, each depended on by the distribution carrying it
+    (and libraries linked into one by it)."""
     for so in inv.shared_objects:
         libs = _library_components(so)
         for comp in libs:
@@ -117,31 +146,39 @@ def build(inv: Inventory, subject: Subject, lock: Lock | None) -> Any:
             bom.register_dependency(parent, [libs[0]])
         if len(libs) > 1:
             bom.register_dependency(libs[0], libs[1:])
+
+
+def _python_component(inv: Inventory) -> Any:
+    from cyclonedx.model.component import Component, ComponentType
+    from packageurl import PackageURL
+
     python = _python(inv)
-    if python:
-        bom.components.add(
-            Component(
-                name="python",
-                version=python,
-                type=ComponentType.APPLICATION,
-                cpe=f"cpe:2.3:a:python:python:{python}:*:*:*:*:*:*:*",
-                purl=PackageURL("generic", None, "python", python),
-                bom_ref=f"python:{python}",
-                properties=props(evidence="inferred"),
-            )
-        )
-    if lock:
-        base = Component(
-            name=lock.target.base,
-            version=lock.target.base_id,
-            type=ComponentType.CONTAINER,
-            bom_ref=f"base:{lock.target.base_id}",
-            hashes=sha(lock.target.base_id.removeprefix("sha256:")),
-            properties=props(evidence="lock", role="base-image"),
-        )
-        bom.components.add(base)
-    bom.register_dependency(root, list(bom.components))
-    return bom
+    if not python:
+        return None
+    return Component(
+        name="python",
+        version=python,
+        type=ComponentType.APPLICATION,
+        cpe=f"cpe:2.3:a:python:python:{python}:*:*:*:*:*:*:*",
+        purl=PackageURL("generic", None, "python", python),
+        bom_ref=f"python:{python}",
+        properties=_props(evidence="inferred"),
+    )
+
+
+def _base_component(lock: Lock | None) -> Any:
+    from cyclonedx.model.component import Component, ComponentType
+
+    if lock is None:
+        return None
+    return Component(
+        name=lock.target.base,
+        version=lock.target.base_id,
+        type=ComponentType.CONTAINER,
+        bom_ref=f"base:{lock.target.base_id}",
+        hashes=_sha(lock.target.base_id.removeprefix("sha256:")),
+        properties=_props(evidence="lock", role="base-image"),
+    )
 
 
 def _library_components(so: SharedObject) -> list[Any]:

@@ -1,54 +1,77 @@
-"""Service configuration from documented environment variables."""
+"""Service configuration from documented environment variables (pydantic-settings).
+
+Every field is read from `GISBOX_<NAME>`; `ENVIRONMENT` documents them for
+`gisbox serve --help`. A value that does not parse stops the server with the variable's
+name (`Settings.from_env`).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+
+try:
+    from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+except ImportError:  # an image locked before the service profile listed it
+    raise SystemExit(
+        "gisbox serve needs pydantic-settings: add it to [python] packages in gisbox.toml "
+        "(the service profile has it), then `gisbox lock` and `gisbox build`"
+    ) from None
+
+DEFAULT_MODEL = "gisbox.runtime.service.landcover:predict"
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SystemExit(f"gisbox serve: {name}={raw!r} is not an integer") from None
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GISBOX_", frozen=True, extra="ignore", populate_by_name=True
+    )
 
-
-@dataclass(frozen=True)
-class Settings:
-    host: str
-    port: int
-    workers: int
-    max_points: int  # largest coordinate batch per request
-    max_body_bytes: int
-    graceful_seconds: int  # time in-flight requests get after SIGTERM
-    log_level: str
-    data_dirs: tuple[str, ...] = ("/data",)
-    url_prefixes: tuple[str, ...] = ()
+    host: str = "0.0.0.0"
+    port: int = 8080
+    workers: int = 1
+    max_points: int = 100_000  # largest coordinate batch per request
+    max_body_bytes: int = 16 * 1024 * 1024
+    graceful_seconds: int = 20  # time in-flight requests get after SIGTERM
+    log_level: str = "info"
+    # ':'-separated in the environment
+    data_dirs: Annotated[tuple[str, ...], NoDecode] = ("/data",)
+    # ','-separated in the environment, as GISBOX_ALLOWED_URL_PREFIXES
+    url_prefixes: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        validation_alias="GISBOX_ALLOWED_URL_PREFIXES",
+    )
     max_pixels: int = 50_000_000
-    model: str = "gisbox.runtime.service.landcover:predict"
+    model: str = DEFAULT_MODEL
+
+    @field_validator("data_dirs", mode="before")
+    @classmethod
+    def _paths(cls, v: Any) -> Any:
+        return tuple(d for d in v.split(os.pathsep) if d) if isinstance(v, str) else v
+
+    @field_validator("url_prefixes", mode="before")
+    @classmethod
+    def _prefixes(cls, v: Any) -> Any:
+        return tuple(u for u in v.split(",") if u) if isinstance(v, str) else v
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(
-            host=os.environ.get("GISBOX_HOST", "0.0.0.0"),
-            port=_int("GISBOX_PORT", 8080),
-            workers=_int("GISBOX_WORKERS", 1),
-            max_points=_int("GISBOX_MAX_POINTS", 100_000),
-            max_body_bytes=_int("GISBOX_MAX_BODY_BYTES", 16 * 1024 * 1024),
-            graceful_seconds=_int("GISBOX_GRACEFUL_SECONDS", 20),
-            log_level=os.environ.get("GISBOX_LOG_LEVEL", "info"),
-            data_dirs=tuple(
-                d for d in os.environ.get("GISBOX_DATA_DIRS", "/data").split(os.pathsep) if d
-            ),
-            url_prefixes=tuple(
-                u for u in os.environ.get("GISBOX_ALLOWED_URL_PREFIXES", "").split(",") if u
-            ),
-            max_pixels=_int("GISBOX_MAX_PIXELS", 50_000_000),
-            model=os.environ.get("GISBOX_MODEL", "gisbox.runtime.service.landcover:predict"),
-        )
+        try:
+            return cls()
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = f"GISBOX_{str(err['loc'][0]).upper()}" if err["loc"] else "GISBOX_*"
+            raise SystemExit(f"gisbox serve: {name}={err.get('input')!r}: {err['msg']}") from None
+
+    def check_points(self, n: int) -> None:
+        """Refuse a batch larger than GISBOX_MAX_POINTS (a 400)."""
+        from gisbox.runtime.service.transform import BadRequest
+
+        if n > self.max_points:
+            raise BadRequest(
+                f"{n} points; at most {self.max_points} per request (GISBOX_MAX_POINTS)"
+            )
 
 
 ENVIRONMENT = {

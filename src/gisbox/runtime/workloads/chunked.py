@@ -12,9 +12,8 @@ the block size and GDAL's block cache (`cache_mb`), never by the raster. The ker
 neighbours in a fixed order, so the chunked result is bit-identical to
 `in_memory()` and the COG is the same bytes however the work was split.
 
-Operations (float32 output, NaN where no valid input):
-- `ndvi`: (NIR - red) / (NIR + red) from two bands (`bands=(red, nir)`);
-- `focal-mean`: mean of the valid pixels in a size x size window of one band.
+The operations (`gisbox.runtime.workloads.operations`, registered by name) give float32
+output, NaN where no input is valid.
 """
 
 from __future__ import annotations
@@ -34,8 +33,9 @@ from gisbox.runtime.workloads import WorkloadInputError, cog_parts
 from gisbox.runtime.workloads.cog_parts import Region
 from gisbox.runtime.workloads.executor import DaskExecutor, Executor, LocalExecutor
 from gisbox.runtime.workloads.inputs import Progress, file_versions, no_progress, staged_file
+from gisbox.runtime.workloads.operations import focal_mean, ndvi, operation
 
-OPS = ("ndvi", "focal-mean")
+__all__ = ["ChunkedRequest", "focal_mean", "in_memory", "ndvi", "run"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,61 +52,14 @@ class ChunkedRequest:
 
     @property
     def halo(self) -> int:
-        return self.size // 2 if self.op == "focal-mean" else 0
+        return self.size // 2 if operation(self.op).windowed else 0
 
     def band_list(self) -> tuple[int, ...]:
-        return self.bands or ((1, 2) if self.op == "ndvi" else (1,))
-
-
-def ndvi(red: Any, nir: Any) -> Any:
-    import numpy as np
-
-    total = nir + red
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (nir - red) / total
-    out[total == 0] = np.nan
-    return out
-
-
-FOCAL_ROWS = 64  # output rows summed at a time: the running sums stay in a core's L2
-
-
-def focal_mean(padded: Any, halo: int) -> Any:
-    """Mean of valid (non-NaN) neighbours; `padded` carries `halo` extra pixels per side.
-
-    Each output pixel is the sum of its window's values (0.0 for NaN) added in one
-    fixed order, over the count of its valid pixels: the same bits for a pixel in
-    any block. The sums run over strips of `FOCAL_ROWS` rows so that they stay in
-    cache; two processes on two cores then no longer wait on one memory bus.
-    """
-    import numpy as np
-
-    h, w = padded.shape[0] - 2 * halo, padded.shape[1] - 2 * halo
-    valid = ~np.isnan(padded)
-    values = np.where(valid, padded, 0.0)
-    counts = valid.astype("float64")
-    out = np.empty((h, w))
-    total, count = np.empty((FOCAL_ROWS, w)), np.empty((FOCAL_ROWS, w))
-    for row in range(0, h, FOCAL_ROWS):
-        n = min(FOCAL_ROWS, h - row)
-        t, c = total[:n], count[:n]
-        t.fill(0.0)
-        c.fill(0.0)
-        for dy in range(2 * halo + 1):  # fixed order: the same sum for a pixel in any block
-            for dx in range(2 * halo + 1):
-                t += values[row + dy : row + dy + n, dx : dx + w]
-                c += counts[row + dy : row + dy + n, dx : dx + w]
-        strip = out[row : row + n]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(t, c, out=strip)
-        strip[c == 0] = np.nan
-    return out
+        return self.bands or operation(self.op).default_bands
 
 
 def _kernel(req: ChunkedRequest, arrays: list[Any]) -> Any:
-    if req.op == "ndvi":
-        return ndvi(arrays[0], arrays[1])
-    return focal_mean(arrays[0], req.halo)
+    return operation(req.op).kernel(arrays, req.halo)
 
 
 class _Sources:
@@ -115,11 +68,8 @@ class _Sources:
     def __init__(self, req: ChunkedRequest, stack: ExitStack) -> None:
         import rasterio
 
-        if req.op not in OPS:
-            raise WorkloadInputError(
-                f"unknown operation {req.op!r}", f"choose one of {', '.join(OPS)}"
-            )
-        if req.op == "focal-mean" and (req.size < 3 or req.size % 2 == 0):
+        op = operation(req.op)
+        if op.windowed and (req.size < 3 or req.size % 2 == 0):
             raise WorkloadInputError(f"--size {req.size}: must be odd and at least 3")
         if req.block < 16 or req.block % 16:
             raise WorkloadInputError(f"--block {req.block}: must be a multiple of 16")
@@ -144,7 +94,7 @@ class _Sources:
                 )
         self.refs = [(ds, b) for ds in self.datasets for b in range(1, ds.count + 1)]
         wanted = req.band_list()
-        need = 2 if req.op == "ndvi" else 1
+        need = len(op.default_bands)
         if len(wanted) != need:
             raise WorkloadInputError(f"--bands: {req.op} takes {need} band number(s)")
         for b in wanted:
@@ -212,7 +162,7 @@ def summary(
         "op": req.op,
         "inputs": [str(p) for p in req.inputs],
         "bands": list(req.band_list()),
-        "size": req.size if req.op == "focal-mean" else None,
+        "size": req.size if operation(req.op).windowed else None,
         "output": str(req.output),
         "width": src.width,
         "height": src.height,

@@ -152,9 +152,7 @@ def cut_partition(
 def _cut(
     req: TilesRequest, src: Any, out: Path, row: int, col: int, labels: Any, burn: Any
 ) -> dict[str, Any] | None:
-    import numpy as np
     import rasterio
-    from rasterio.features import rasterize
     from shapely.geometry import box
 
     fill = src.nodata if src.nodata is not None else 0
@@ -193,25 +191,31 @@ def _cut(
         "geometry": footprint,
     }
     if labels is not None:
-        label_dtype = "uint8" if burn.max() < 256 else "uint16"
-        hits = labels.sindex.query(footprint, predicate="intersects")
-        mask = (
-            rasterize(
-                zip(labels.geometry.iloc[hits], burn[hits], strict=True),
-                out_shape=(req.size, req.size),
-                transform=transform,
-                fill=0,
-                dtype=label_dtype,
-            )
-            if len(hits)
-            else np.zeros((req.size, req.size), label_dtype)
-        )
-        lprofile = {**profile, "count": 1, "dtype": label_dtype, "nodata": None}
+        mask = _burn(labels, burn, footprint, transform, req.size)
+        lprofile = {**profile, "count": 1, "dtype": mask.dtype.name, "nodata": None}
         with rasterio.open(out / "labels" / f"{tid}.tif", "w", **lprofile) as dst:
             dst.write(mask, 1)
         record["label"] = f"labels/{tid}.tif"
         record["label_pixels"] = int((mask > 0).sum())
     return record
+
+
+def _burn(labels: Any, burn: Any, footprint: Any, transform: Any, size: int) -> Any:
+    """The tile's label mask: each polygon that meets it burnt with its class."""
+    import numpy as np
+    from rasterio.features import rasterize
+
+    label_dtype = "uint8" if burn.max() < 256 else "uint16"
+    hits = labels.sindex.query(footprint, predicate="intersects")
+    if not len(hits):
+        return np.zeros((size, size), label_dtype)
+    return rasterize(
+        zip(labels.geometry.iloc[hits], burn[hits], strict=True),
+        out_shape=(size, size),
+        transform=transform,
+        fill=0,
+        dtype=label_dtype,
+    )
 
 
 def _crs_text(crs: Any) -> str:
