@@ -3,6 +3,7 @@ hook that collects tests/projects."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,16 @@ from tests.image_fixtures import base_image, engine, project_images
 __all__ = ["base_image", "engine", "project_images"]  # fixtures shared by every test folder
 
 PROJECTS = Path(__file__).parent / "projects"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Snapshots are rewritten by a person who reads the difference, never by CI."""
+    if os.environ.get("GISBOX_UPDATE_SNAPSHOTS") == "1" and os.environ.get("CI"):
+        raise pytest.UsageError(
+            "GISBOX_UPDATE_SNAPSHOTS=1 is refused when CI is set: a CI run that rewrote the "
+            "golden files would pass whatever the rendering became; update them locally, "
+            "read the difference and commit it"
+        )
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

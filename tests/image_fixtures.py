@@ -153,6 +153,9 @@ def project_images(
     return ProjectImages(engine, tmp_path_factory.mktemp("projects"))
 
 
+COMMON = Path(__file__).parent / "projects" / "verify_common.py"  # what verify.py scripts share
+
+
 def verify_in_image(request: pytest.FixtureRequest, project_images: ProjectImages) -> None:
     """A project's `verify.py`, run inside its image as the image's user."""
     name = request.node.path.parent.name
@@ -161,7 +164,12 @@ def verify_in_image(request: pytest.FixtureRequest, project_images: ProjectImage
     res = built.engine.run(
         built.tag,
         ["python", "/tmp/verify.py"],
-        options=RunOptions(mounts=(Mount(source=script, target="/tmp/verify.py", read_only=True),)),
+        options=RunOptions(
+            mounts=(
+                Mount(source=script, target="/tmp/verify.py", read_only=True),
+                Mount(source=COMMON, target="/tmp/verify_common.py", read_only=True),
+            )
+        ),
         timeout=600,
     )
     assert res.returncode == 0, f"{name}/verify.py failed:\n{res.stdout}\n{res.stderr}"

@@ -142,9 +142,6 @@ class Lock:
         )
         return list(dict.fromkeys(pins))
 
-    def uv_wheel(self) -> Wheel:
-        return self.uv.wheels[0]
-
     def versions(self) -> dict[str, str]:
         return {p.name: p.version for p in self.packages}
 

@@ -1,7 +1,6 @@
 """What must hold inside the `system` image on Debian 13: one modern GDAL/PROJ/GEOS under
 every binding and the command-line tools, and the GEOS features Debian 12's lacks."""
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import pyogrio
 import pyproj
 import rasterio
 import shapely
+import verify_common
 from osgeo import gdal, osr
 
 assert os.getuid() == 10001, "runs as the non-root user"
@@ -22,11 +22,7 @@ assert proj == "9.6.0" and pyproj.proj_version_str == proj, (
 )
 assert rasterio.__gdal_version__ == gdal.__version__ == pyogrio.__gdal_version_string__
 assert shapely.geos_version_string.startswith("3.13"), shapely.geos_version_string
-with open("/proc/self/maps") as fh:
-    mapped = {line.split()[-1] for line in fh if ".so" in line}
-for lib in ("libgdal.so", "libproj.so", "libgeos_c.so"):
-    copies = sorted({m for m in mapped if os.path.basename(m).startswith(lib)})
-    assert len(copies) == 1, f"one {lib} mapped, not {copies}"
+verify_common.maps_one_copy_of("libgdal.so", "libproj.so", "libgeos_c.so")
 
 # the command-line tools run the same libraries as the bindings
 gdalinfo = subprocess.run(["gdalinfo", "--version"], capture_output=True, text=True).stdout
@@ -41,10 +37,7 @@ squares = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
 assert shapely.coverage_is_valid(shapely.GeometryCollection(squares))
 
 # gisbox's own check agrees: one version of each library, the tools beside the bindings
-check = subprocess.run(
-    ["gisbox", "check", "--json", "-", "--quiet"], capture_output=True, text=True
-)
-fingerprint = json.loads(check.stdout)
+fingerprint = verify_common.gisbox_check()
 assert not [f for f in fingerprint["findings"] if f["id"].startswith("libs.")], fingerprint[
     "findings"
 ]

@@ -40,7 +40,3 @@ class Findings:
     def sorted(self) -> list[Finding]:
         order = {s: i for i, s in enumerate(SEVERITIES)}
         return sorted(self._items.values(), key=lambda f: (order[f.severity], f.id, f.message))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self._items.values())

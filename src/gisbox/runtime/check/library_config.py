@@ -50,7 +50,6 @@ CA_READERS = (
 )
 _CA_VARIABLES = {v for r in CA_READERS for v in r.variables}
 GDAL_TMP = Reader("GDAL (temporary files)", ("CPL_TMPDIR", "TMPDIR", "TEMP"), ".")
-PROJ_CACHE = ("PROJ_USER_WRITABLE_DIRECTORY", "XDG_DATA_HOME", "HOME")
 ON = ("ON", "YES", "TRUE", "1")
 
 

@@ -19,6 +19,7 @@ from gisbox.runtime.check import (
     geometry,
     libmaps,
     raster,
+    records,
     tools,
     transforms,
 )
@@ -158,6 +159,7 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     runtime = _guard(
         "runtime", lambda: environment.run_environment(modules, findings, ca_env), findings
     )
+    _guard("records", lambda: records.run_records(findings), findings)
     workload_results = _workloads(workdir, findings) if workloads else None
     probes = finite_probes(probes, findings)
     if workload_results is not None:
