@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import sys
 from typing import Any
 
 from gisbox.runtime.check.findings import Findings
@@ -18,16 +19,17 @@ from gisbox.runtime.check.findings import Findings
 SHOWN = 5  # rows named in the finding
 
 
-def untrue_rows(path: list[str] | None = None) -> list[str]:
-    """`dist: path (why)` for every RECORD row the installed files contradict."""
+def untrue_rows(search: list[str] | None = None) -> list[str]:
+    """`dist: path (why)` for every RECORD row the installed files contradict (of the
+    distributions on `search`, default sys.path)."""
     untrue = []
-    for dist in importlib.metadata.distributions(**({"path": path} if path else {})):
+    dists = importlib.metadata.distributions(path=search or sys.path)
+    for dist in dists:
         for f in dist.files or []:
             if f.hash is None or f.size is None:  # RECORD itself, bytecode: no promise
                 continue
-            path = str(f.locate())
             try:
-                size = os.stat(path).st_size
+                size = os.stat(f.locate()).st_size
             except OSError:
                 untrue.append(f"{dist.name}: {f} is gone")
                 continue
