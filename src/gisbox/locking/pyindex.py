@@ -18,6 +18,7 @@ import tarfile
 import tempfile
 import tomllib
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -92,21 +93,31 @@ def sdist_build_requires(src: SourcePackage) -> list[str]:
         raise LockError(f"cannot download {src.sdist.url}: {exc}") from None
     if hashlib.sha256(blob).hexdigest() != src.sdist.sha256:
         raise LockError(f"hash mismatch for {src.sdist.url}: the index changed it while locking")
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        member = next(
-            (
-                m
-                for m in tar.getmembers()
-                if m.name.count("/") == 1 and m.name.endswith("/pyproject.toml")
-            ),
-            None,
-        )
-        fh = tar.extractfile(member) if member else None
-        if fh is None:
-            return list(LEGACY_BUILD_REQUIRES)
-        data = tomllib.loads(fh.read().decode())
-    requires = data.get("build-system", {}).get("requires")
+    return archive_build_requires(blob, src.sdist.url.rsplit("/", 1)[-1])
+
+
+def archive_build_requires(blob: bytes, filename: str) -> list[str]:
+    """`[build-system] requires` of the sdist `filename` (a .tar.gz or a .zip, as PEP 625
+    and older indexes serve them): its top-level pyproject.toml, else PEP 517's default."""
+    text = _top_level_pyproject(blob, filename)
+    if text is None:
+        return list(LEGACY_BUILD_REQUIRES)
+    requires = tomllib.loads(text).get("build-system", {}).get("requires")
     return [str(r) for r in requires] if requires else list(LEGACY_BUILD_REQUIRES)
+
+
+def _top_level_pyproject(blob: bytes, filename: str) -> str | None:
+    def top(name: str) -> bool:
+        return name.count("/") == 1 and name.endswith("/pyproject.toml")
+
+    if filename.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            name = next((n for n in archive.namelist() if top(n)), None)
+            return archive.read(name).decode() if name else None
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        member = next((m for m in tar.getmembers() if top(m.name)), None)
+        fh = tar.extractfile(member) if member else None
+        return fh.read().decode() if fh else None
 
 
 def uv_bin() -> str:

@@ -1,4 +1,6 @@
 """`gisbox.lock`: the lock's data model and its TOML form (reading, writing, freshness).
+The dataclasses below are the one place a field is declared: pydantic converts them to
+and from TOML's tables (`to_toml`, `read_lock`).
 
 The lock records the target (base, platform, Python, glibc), the digest of the spec
 inputs it was resolved from (so a stale lock is refused), every Python package with the
@@ -12,13 +14,15 @@ How a lock is resolved is `gisbox.locking.resolve`'s business; this module only 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 import tomli_w
+from pydantic import Field, TypeAdapter, ValidationError
 
 from gisbox.project.spec import LOCK_FORMAT, Spec
 from gisbox.runtime.atomic import write_text_atomic
@@ -92,18 +96,19 @@ class Lock:
     input_digest: str
     gisbox_version: str
     target: Target  # the first platform's
-    packages: tuple[PythonPackage, ...]
+    packages: Annotated[tuple[PythonPackage, ...], Field(alias="package")]
     uv: PythonPackage
-    os_packages: tuple[OsPackage, ...]
+    os_packages: Annotated[tuple[OsPackage, ...], Field(alias="os_package")]
     # strategy "system": bindings compiled from source, and the OS libraries they link
-    sources: tuple[SourcePackage, ...] = ()
+    sources: Annotated[tuple[SourcePackage, ...], Field(alias="source")] = ()
     os_libraries: dict[str, str] = field(default_factory=dict)
     # bounds the strategy added to the spec's requirements -> why ("pyproj<3.7": "...")
     caps: dict[str, str] = field(default_factory=dict)
     # image.runtime = "distroless": the pins (name=version) its root filesystem is unpacked
     # from, each an os_package entry (stage "runtime" or "rootfs")
     rootfs: tuple[str, ...] = ()
-    other_targets: tuple[Target, ...] = ()  # image.platforms beyond the first
+    # image.platforms beyond the first
+    other_targets: Annotated[tuple[Target, ...], Field(alias="other_target")] = ()
     # the date every file of the image carries at most (SOURCE_DATE_EPOCH of the build):
     # when the lock was first written with this content
     source_date_epoch: int
@@ -154,40 +159,33 @@ def requirements_txt(packages: tuple[PythonPackage, ...]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+# The lock's TOML keys in the order they are written (tables after values, as TOML wants).
+TOML_ORDER = (
+    "format", "input_digest", "gisbox_version", "source_date_epoch", "target", "other_target",
+    "uv", "package", "os_package", "os_libraries", "source", "caps", "rootfs",
+)  # fmt: skip
+OPTIONAL = ("other_target", "caps", "rootfs")  # written only when not empty
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[Lock]:
+    return TypeAdapter(Lock)
+
+
 def to_toml(lock: Lock) -> str:
-    data: dict[str, Any] = {
-        "format": lock.format,
-        "input_digest": lock.input_digest,
-        "gisbox_version": lock.gisbox_version,
-        "source_date_epoch": lock.source_date_epoch,
-        "target": asdict(lock.target),
-        **({"other_target": [asdict(t) for t in lock.other_targets]} if lock.other_targets else {}),
-        "uv": asdict(lock.uv),
-        "package": [asdict(p) for p in lock.packages],
-        "os_package": [asdict(p) for p in lock.os_packages],
-    }
-    if lock.sources:
-        data["os_libraries"] = lock.os_libraries
-        data["source"] = [asdict(p) for p in lock.sources]
-    if lock.caps:
-        data["caps"] = lock.caps
-    if lock.rootfs:
-        data["rootfs"] = list(lock.rootfs)
-    return HEADER + tomli_w.dumps(data, multiline_strings=False)
+    """The lock as TOML: the dataclasses' fields, by their TOML names (pydantic)."""
+    data = _adapter().dump_python(lock, mode="json", by_alias=True)
+    for key in OPTIONAL:
+        if not data[key]:
+            del data[key]
+    if not lock.sources:  # the OS libraries only matter to what is compiled against them
+        del data["source"], data["os_libraries"]
+    ordered = {key: data[key] for key in TOML_ORDER if key in data}
+    return HEADER + tomli_w.dumps(ordered, multiline_strings=False)
 
 
 def write_lock(lock: Lock, path: Path) -> None:
     write_text_atomic(path, to_toml(lock))
-
-
-def _package(d: dict[str, Any]) -> PythonPackage:
-    return PythonPackage(
-        name=d["name"], version=d["version"], wheels=tuple(Wheel(**w) for w in d["wheels"])
-    )
-
-
-def _target(d: dict[str, Any]) -> Target:
-    return Target(**{**d, "base_layers": tuple(d["base_layers"])})
 
 
 def keep_epoch(lock: Lock, path: Path) -> Lock:
@@ -207,42 +205,29 @@ def read_lock(path: Path) -> Lock:
     if not path.is_file():
         raise LockError(f"{path}: no lock file", hint="run `gisbox lock`")
     try:
-        d = tomllib.loads(path.read_text(encoding="utf-8"))
-        if d.get("format") != LOCK_FORMAT:
-            raise LockError(
-                f"{path}: lock format {d.get('format')} is not {LOCK_FORMAT}",
-                hint="run `gisbox lock` to rewrite it",
-            )
-        lock = Lock(
-            format=d["format"],
-            input_digest=d["input_digest"],
-            gisbox_version=d["gisbox_version"],
-            target=_target(d["target"]),
-            other_targets=tuple(_target(t) for t in d.get("other_target", [])),
-            source_date_epoch=int(d["source_date_epoch"]),
-            packages=tuple(_package(p) for p in d["package"]),
-            uv=_package(d["uv"]),
-            os_packages=tuple(OsPackage(**p) for p in d["os_package"]),
-            sources=tuple(
-                SourcePackage(
-                    name=p["name"],
-                    version=p["version"],
-                    sdist=Wheel(**p["sdist"]),
-                    build=tuple(_package(b) for b in p.get("build", [])),
-                )
-                for p in d.get("source", [])
-            ),
-            os_libraries=dict(d.get("os_libraries", {})),
-            caps=dict(d.get("caps", {})),
-            rootfs=tuple(d.get("rootfs", ())),
-        )
-        lock.rootfs_packages()  # every rootfs pin must be an os_package (KeyError)
-        return lock
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise _invalid(path, exc) from None
+    if data.get("format") != LOCK_FORMAT:
         raise LockError(
-            f"{path}: not a valid gisbox lock ({type(exc).__name__}: {exc})",
-            hint="run `gisbox lock` to regenerate it",
-        ) from None
+            f"{path}: lock format {data.get('format')} is not {LOCK_FORMAT}",
+            hint="run `gisbox lock` to rewrite it",
+        )
+    try:
+        lock = _adapter().validate_python(data)
+        lock.rootfs_packages()  # every rootfs pin must be an os_package (KeyError)
+    except (ValidationError, KeyError) as exc:
+        raise _invalid(path, exc) from None
+    return lock
+
+
+def _invalid(path: Path, exc: Exception) -> LockError:
+    said = str(exc).splitlines()
+    detail = "; ".join(line.strip() for line in said[:3]) if said else type(exc).__name__
+    return LockError(
+        f"{path}: not a valid gisbox lock ({type(exc).__name__}: {detail})",
+        hint="run `gisbox lock` to regenerate it",
+    )
 
 
 def file_digest(path: Path) -> str:

@@ -12,8 +12,8 @@ version no string gives keeps its name and no version, never a guessed one.
 
 from __future__ import annotations
 
+import io
 import re
-import struct
 from dataclasses import dataclass
 
 # (name, CPE vendor:product, pattern with the version as group 1). Applied to the file
@@ -69,31 +69,22 @@ class Library:
 
 
 def soname(data: bytes) -> str | None:
-    """DT_SONAME of a 64-bit little-endian ELF shared object, or None."""
-    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+    """DT_SONAME of an ELF shared object (any class and byte order, read by pyelftools),
+    or None for anything else."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    if data[:4] != b"\x7fELF":
         return None
-    shoff = struct.unpack_from("<Q", data, 0x28)[0]
-    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
-    sections = []
-    for i in range(shnum):
-        base = shoff + i * shentsize
-        if base + 64 > len(data):
-            return None
-        sh_type = struct.unpack_from("<I", data, base + 4)[0]
-        offset, size = struct.unpack_from("<QQ", data, base + 24)
-        link = struct.unpack_from("<I", data, base + 40)[0]
-        sections.append((sh_type, offset, size, link))
-    for sh_type, offset, size, link in sections:
-        if sh_type != 6 or link >= len(sections):  # SHT_DYNAMIC, its string table
-            continue
-        strtab = sections[link][1]
-        for j in range(offset, offset + size, 16):
-            tag, value = struct.unpack_from("<qQ", data, j)
-            if tag == 0:
-                break
-            if tag == 14:  # DT_SONAME
-                end = data.index(b"\0", strtab + value)
-                return data[strtab + value : end].decode(errors="replace")
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        for section in elf.iter_sections():
+            if isinstance(section, DynamicSection):
+                for tag in section.iter_tags("DT_SONAME"):
+                    return str(tag.soname)  # type: ignore[attr-defined]  # set by pyelftools
+    except (ELFError, ValueError, OSError):
+        return None
     return None
 
 

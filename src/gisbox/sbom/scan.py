@@ -3,7 +3,7 @@
 The filesystem comes as a stream of entries (an image's `export` tar, read once in
 order, or a directory on disk for tests and host environments). Read from it:
 - OS packages from dpkg's database (`var/lib/dpkg/status`, and `status.d/*` as
-  distroless images keep it);
+  distroless images keep it), read with python-debian;
 - Python distributions from each `*.dist-info` (METADATA's name and version,
   WHEEL's tags, RECORD's files, which say which distribution a file belongs to);
 - every shared library in a `<dist>.libs/` directory (auditwheel's vendored
@@ -155,21 +155,23 @@ def scan(entries: Iterator[Entry]) -> Inventory:
     return inv
 
 
+FIELD = re.compile(r"^[^\s:#][^\s:]*:")  # Debian policy 5.1: a name, then a colon
+
+
 def parse_dpkg(path: str, text: str) -> list[OsPackage]:
-    """Installed packages of one dpkg status file (paragraphs of RFC 822 fields)."""
+    """Installed packages of one dpkg status file (deb822 paragraphs, read by
+    python-debian). A line that is neither a field nor a continuation is a damaged
+    database, reported with its file and line (python-debian would skip it)."""
+    from debian.deb822 import Deb822
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line[:1].isspace() and not FIELD.match(line):
+            raise ScanError(
+                f"{path}:{number}: not a dpkg field: {line[:80]!r}",
+                hint="the image's package database is damaged; rebuild the image",
+            )
     found = []
-    for start, para in _paragraphs(text):
-        fields: dict[str, str] = {}
-        for offset, line in enumerate(para):
-            if line[:1] in (" ", "\t"):
-                continue  # a continuation of a multi-line field
-            key, sep, value = line.partition(":")
-            if not sep or not key or " " in key:
-                raise ScanError(
-                    f"{path}:{start + offset}: not a dpkg field: {line[:80]!r}",
-                    hint="the image's package database is damaged; rebuild the image",
-                )
-            fields[key] = value.strip()
+    for fields in Deb822.iter_paragraphs(text.splitlines(), use_apt_pkg=False):
         status = fields.get("Status", "install ok installed")
         if status.endswith(" installed") and "Package" in fields:
             found.append(
@@ -181,21 +183,6 @@ def parse_dpkg(path: str, text: str) -> list[OsPackage]:
                 )
             )
     return found
-
-
-def _paragraphs(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = text.splitlines()
-    start, para = 1, list[str]()
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            if not para:
-                start = number
-            para.append(line)
-        elif para:
-            yield start, para
-            para = []
-    if para:
-        yield start, para
 
 
 def parse_dist(info: str, texts: dict[str, str]) -> Distribution:

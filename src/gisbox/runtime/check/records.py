@@ -9,6 +9,7 @@ environment takes seconds (7 s for 1.2 GB here), and stripping or pruning change
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import os
 import sys
@@ -23,19 +24,22 @@ def untrue_rows(search: list[str] | None = None) -> list[str]:
     """`dist: path (why)` for every RECORD row the installed files contradict (of the
     distributions on `search`, default sys.path)."""
     untrue = []
-    dists = importlib.metadata.distributions(path=search or sys.path)
-    for dist in dists:
-        for f in dist.files or []:
-            if f.hash is None or f.size is None:  # RECORD itself, bytecode: no promise
-                continue
+    for dist in importlib.metadata.distributions(path=search or sys.path):
+        # RECORD itself, not `dist.files`: importlib_metadata (the backport, which many
+        # environments hold and which then answers for the standard library's too) leaves
+        # out rows whose file is gone, the very rows this looks for
+        for row in csv.reader((dist.read_text("RECORD") or "").splitlines()):
+            if len(row) != 3 or not row[1] or not row[2].isdigit():
+                continue  # RECORD itself, bytecode: no promise
+            name, want = row[0], int(row[2])
             try:
-                size = os.stat(f.locate()).st_size
+                size = os.stat(str(dist.locate_file(name))).st_size
             except OSError:
-                untrue.append(f"{dist.name}: {f} is gone")
+                untrue.append(f"{dist.name}: {name} is gone")
                 continue
-            if size != f.size:
-                untrue.append(f"{dist.name}: {f} is {size} bytes, RECORD says {f.size}")
-    return untrue
+            if size != want:
+                untrue.append(f"{dist.name}: {name} is {size} bytes, RECORD says {want}")
+    return list(dict.fromkeys(untrue))  # one distribution may be found by two finders
 
 
 def run_records(findings: Findings) -> dict[str, Any]:
