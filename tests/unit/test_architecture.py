@@ -158,3 +158,31 @@ def test_no_long_parameter_list() -> None:
 def test_every_module_says_its_role(name: str) -> None:
     tree = ast.parse(modules()[name].read_text(encoding="utf-8"))
     assert ast.get_docstring(tree), f"{name} has no module docstring"
+
+
+def test_one_exit_code_per_error_class() -> None:
+    from gisbox.runtime.errors import exit_codes
+
+    assert exit_codes() == {
+        1: "GisboxError", 2: "UsageError", 3: "LockError", 4: "EngineError",
+        5: "BuildError", 6: "VerifyError", 7: "ClusterError", 8: "AuditUnavailable",
+        9: "VulnerabilitiesFound",
+    }  # fmt: skip
+
+
+def test_no_command_exits_with_a_bare_number() -> None:
+    """Exit codes come from the error classes (gisbox.runtime.errors), not literals."""
+    bare = []
+    for name, path in modules().items():
+        if not name.startswith("gisbox.cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func) in ("sys.exit", "ctx.exit")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value not in (0, 1)
+            ):
+                bare.append(f"{name}:{node.lineno}")
+    assert bare == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from gisbox.cli.options import engine_option, project_option
+from gisbox.runtime.errors import VulnerabilitiesFound
 
 
 def _sbom_of(project: Path, engine: str | None, image: str | None) -> str:
@@ -109,7 +110,7 @@ def audit(
         click.echo(f"{len(findings)} finding(s) from {name}", err=True)
     failing = audit_.at_or_above(findings, fail_on)
     if failing:
-        raise audit_.VulnerabilitiesFound(
+        raise VulnerabilitiesFound(
             f"{len(failing)} finding(s) at or above {fail_on}",
             hint="update the components named above (bounds in gisbox.toml, then `gisbox "
             "lock` and `gisbox build`), or pass --fail-on with a higher severity",

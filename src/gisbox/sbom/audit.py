@@ -22,22 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gisbox.runtime.errors import GisboxError
+from gisbox.runtime.errors import AuditUnavailable, VulnerabilitiesFound
+
+__all__ = ["AuditUnavailable", "Finding", "VulnerabilitiesFound", "scan"]
 
 SCANNERS = ("grype", "trivy")
 SEVERITIES = ("negligible", "low", "medium", "high", "critical")
-
-
-class AuditUnavailable(GisboxError):
-    """No scanner, or a scanner that could not scan (no vulnerability database)."""
-
-    exit_code = 8
-
-
-class VulnerabilitiesFound(GisboxError):
-    """The scanner found vulnerabilities at or above the --fail-on severity."""
-
-    exit_code = 9
 
 
 @dataclass(frozen=True, kw_only=True)
