@@ -11,6 +11,7 @@ import pytest
 from gisbox.locking.apt_probe import probe_script
 from gisbox.plugins.families import debian, osgeo, ubuntu
 from gisbox.plugins.registry import families, family_for, strategy_named
+from gisbox.project.spec import Spec
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,7 @@ def test_the_ubuntugis_ppa_only_for_strategies_that_use_the_os_libraries() -> No
 def test_system_probe_composes_family_and_strategy_steps() -> None:
     system = strategy_named("system")
     for family, runtime_gis in ((debian.FAMILY, True), (osgeo.FAMILY, False)):
-        script = probe_script("base", ["gdal-bin"], system.probe_steps(family))
+        script = probe_script("base", ["gdal-bin"], system.probe_steps(family, Spec()))
         assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
         assert ('runtime_extra="$runtime_extra $gis_runtime"' in script) == runtime_gis
         assert "gdal-config --version" in script or runtime_gis
@@ -56,7 +57,8 @@ def test_system_probe_composes_family_and_strategy_steps() -> None:
 
 
 def test_wheels_probe_installs_only_python_and_the_builder_tools() -> None:
-    script = probe_script("base", [], strategy_named("wheels").probe_steps(debian.FAMILY))
+    wheels = strategy_named("wheels")
+    script = probe_script("base", [], wheels.probe_steps(debian.FAMILY, Spec()))
     assert "runtime_extra=''" in script
     assert "lib" not in "".join(ln for ln in script.splitlines() if ln.startswith('echo "lib'))
     assert 'builder_extra="$builder_extra binutils"' in script

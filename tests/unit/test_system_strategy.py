@@ -8,12 +8,18 @@ from gisbox.locking.apt_probe import parse_probe
 from gisbox.plugins.api import BaseFacts
 from gisbox.plugins.strategies.system import STRATEGY, build_requirements, constrain, upstream
 from gisbox.project.lockfile import read_lock
+from gisbox.project.spec import Spec, parse_spec
 from gisbox.runtime.errors import LockError
 
 from ..conftest import PROJECTS
 
 BOOKWORM = {"gdal": "3.6.2", "proj": "9.1.1", "geos": "3.11.1"}
 BASE = "debian:bookworm-slim"
+
+
+def spec_of(packages: list[str]) -> Spec:
+    data = {"image": {"base": BASE, "strategy": "system"}, "python": {"packages": packages}}
+    return parse_spec(data, "<test>")
 
 
 def facts(libs: dict[str, str]) -> BaseFacts:
@@ -65,7 +71,7 @@ def test_gdal_bindings_must_match_the_os() -> None:
 
 def test_plan_resolves_capped_bindings_and_leaves_gdal_to_the_sources() -> None:
     debian = {"gdal": "3.6.2+dfsg-1+b2", "proj": "9.1.1-1+b1", "geos": "3.11.1-1"}
-    plan = STRATEGY.plan(["geopandas>=1.0", "gdal"], facts(debian), BASE)
+    plan = STRATEGY.plan(spec_of(["geopandas>=1.0", "gdal"]), facts(debian))
     assert plan.os_libraries == BOOKWORM
     assert plan.want_gdal_bindings
     assert "gdal" not in {r.split("<")[0].split("=")[0] for r in plan.requirements}
@@ -74,7 +80,7 @@ def test_plan_resolves_capped_bindings_and_leaves_gdal_to_the_sources() -> None:
 
 def test_plan_without_the_os_libraries_says_which_are_missing() -> None:
     with pytest.raises(LockError, match="could not find the OS's GEOS"):
-        STRATEGY.plan(["rasterio"], facts({"gdal": "3.6.2", "proj": "9.1.1"}), BASE)
+        STRATEGY.plan(spec_of(["rasterio"]), facts({"gdal": "3.6.2", "proj": "9.1.1"}))
 
 
 def test_probe_reports_the_os_libraries() -> None:

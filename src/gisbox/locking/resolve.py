@@ -73,7 +73,7 @@ def probe(
         os_packages=spec.os_packages(),
         steps=[
             *plugins.family.prepare(plugins.strategy),
-            *plugins.strategy.probe_steps(plugins.family),
+            *plugins.strategy.probe_steps(plugins.family, spec),
             *plugins.runtime.probe_steps(),
         ],
     )
@@ -137,7 +137,7 @@ def resolve_lock(
     first, *others = spec.image.targets
     facts, target = probe(spec, engine, first, plugins, progress)
     index = index_for(target, spec)
-    plan = plugins.strategy.plan(spec.python.packages, facts, spec.image.base)
+    plan = plugins.strategy.plan(spec, facts)
     say_plan(plan, progress)
     progress(
         f"resolving {len(plan.requirements)} requirements for {target.python_platform}, "
@@ -168,6 +168,7 @@ def resolve_lock(
         os_libraries=plan.os_libraries,
         caps=plan.caps,
         rootfs=tuple(resolved.rootfs),
+        upstream_sources=plan.upstream,
         source_date_epoch=lock_epoch(),
     )
 

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from gisbox.locking.pyindex import PythonIndex
-    from gisbox.project.lockfile import Lock, OsPackage, PythonPackage, SourcePackage
+    from gisbox.project.lockfile import (
+        Lock,
+        OsPackage,
+        PythonPackage,
+        SourcePackage,
+        UpstreamSource,
+    )
     from gisbox.project.spec import Spec
 
 
@@ -72,6 +78,10 @@ class Fragments:
     python_env: str = ""  # after that RUN
     builder_inputs: str = ""  # after `COPY .gisbox/requirements.txt` in the builder
     builder_steps: str = ""  # after the locked wheels are installed in the builder
+    runtime_dirs: tuple[str, ...] = ()  # directories under /opt the runtime copies from the builder
+    runtime_env: tuple[
+        tuple[str, str], ...
+    ] = ()  # the final image's environment (before the spec's)
 
     def merged(self, other: Fragments) -> Fragments:
         """Slot by slot, this one's text first."""
@@ -87,6 +97,8 @@ class Fragments:
             python_env=join(self.python_env, other.python_env),
             builder_inputs=join(self.builder_inputs, other.builder_inputs),
             builder_steps=join(self.builder_steps, other.builder_steps),
+            runtime_dirs=self.runtime_dirs + other.runtime_dirs,
+            runtime_env=self.runtime_env + other.runtime_env,
         )
 
 
@@ -107,6 +119,7 @@ class Plan:
     os_libraries: dict[str, str] = field(default_factory=dict)
     want_gdal_bindings: bool = False  # `gdal` (osgeo) was asked for
     caps: dict[str, str] = field(default_factory=dict)  # requirement added -> why
+    upstream: tuple[UpstreamSource, ...] = ()  # releases compiled from source (GDAL)
 
 
 class Family(Protocol):
@@ -140,10 +153,10 @@ class Strategy(Protocol):
     name: str
     uses_os_gis_libraries: bool
 
-    def probe_steps(self, family: Family) -> Sequence[ProbeStep]: ...
+    def probe_steps(self, family: Family, spec: Spec) -> Sequence[ProbeStep]: ...
 
-    def plan(self, requirements: Sequence[str], facts: BaseFacts, base: str) -> Plan:
-        """The requirements to resolve, with the bounds this strategy adds."""
+    def plan(self, spec: Spec, facts: BaseFacts) -> Plan:
+        """The spec's requirements to resolve, with the bounds this strategy adds."""
         ...
 
     def complete(

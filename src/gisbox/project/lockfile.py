@@ -63,6 +63,21 @@ class SourcePackage:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpstreamSource:
+    """An upstream release compiled in the builder (strategy "source": GDAL), as Debian's
+    archive carries it: found through the signed InRelease and the Sources index."""
+
+    package: str  # Debian's source package, e.g. "gdal"
+    version: str  # Debian's version, e.g. "3.13.3+dfsg-2"
+    upstream: str  # e.g. "3.13.3"
+    suite: str  # where it was found, e.g. "sid"
+    url: str  # the .orig tarball in the mirror's pool
+    sha256: str
+    size: int
+    index_date: str  # the signed InRelease's Date
+
+
+@dataclass(frozen=True, kw_only=True)
 class OsPackage:
     name: str
     version: str
@@ -109,6 +124,8 @@ class Lock:
     rootfs: tuple[str, ...] = ()
     # image.platforms beyond the first
     other_targets: Annotated[tuple[Target, ...], Field(alias="other_target")] = ()
+    # strategy "source": the upstream releases compiled in the builder (GDAL)
+    upstream_sources: Annotated[tuple[UpstreamSource, ...], Field(alias="upstream")] = ()
     # the date every file of the image carries at most (SOURCE_DATE_EPOCH of the build):
     # when the lock was first written with this content
     source_date_epoch: int
@@ -162,9 +179,9 @@ def requirements_txt(packages: tuple[PythonPackage, ...]) -> str:
 # The lock's TOML keys in the order they are written (tables after values, as TOML wants).
 TOML_ORDER = (
     "format", "input_digest", "gisbox_version", "source_date_epoch", "target", "other_target",
-    "uv", "package", "os_package", "os_libraries", "source", "caps", "rootfs",
+    "uv", "package", "os_package", "os_libraries", "source", "upstream", "caps", "rootfs",
 )  # fmt: skip
-OPTIONAL = ("other_target", "caps", "rootfs")  # written only when not empty
+OPTIONAL = ("other_target", "upstream", "caps", "rootfs")  # written only when not empty
 
 
 @functools.cache

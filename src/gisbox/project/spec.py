@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from gisbox.plugins import gdal_drivers
 from gisbox.plugins.names import runtime_names, strategy_names
 from gisbox.project.platforms import DEFAULT_PLATFORM, PLATFORMS
 from gisbox.runtime.errors import SpecError
@@ -211,6 +212,34 @@ class RuntimeSpec(_Frozen):
         return v
 
 
+class StackSpec(_Frozen):
+    """strategy = "source": the GDAL compiled into the image (PROJ and GEOS are the base's)."""
+
+    gdal_drivers: StrTuple = gdal_drivers.CORE  # GDAL's short names
+    # the suites of Debian's source archive GDAL's newest release is looked up in
+    suites: StrTuple = ("trixie", "forky", "sid")
+    tools: bool = False  # GDAL's command-line programs (gdal, gdalinfo, ogr2ogr, …) in PATH
+
+    @field_validator("gdal_drivers")
+    @classmethod
+    def _drivers(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = gdal_drivers.unknown(v)
+        if unknown:
+            raise ValueError(
+                f"unknown GDAL driver(s) {unknown}; known: {sorted(gdal_drivers.DRIVERS)}"
+            )
+        if len(set(v)) != len(v):
+            raise ValueError(f"{list(v)} names a driver twice")
+        return v
+
+    @field_validator("suites")
+    @classmethod
+    def _suites(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v or any(not _DEB_NAME.match(s) for s in v):
+            raise ValueError(f'{list(v)}: Debian suite names, e.g. ["trixie", "sid"]')
+        return v
+
+
 class ServiceSpec(_Frozen):
     """`gisbox serve` as the image's command, behind tini, with a readiness HEALTHCHECK."""
 
@@ -226,6 +255,16 @@ class Spec(_Frozen):
     app: AppSpec = Field(default_factory=AppSpec)
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     service: ServiceSpec = Field(default_factory=ServiceSpec)
+    stack: StackSpec = Field(default_factory=StackSpec)
+
+    @model_validator(mode="after")
+    def _stack_for_source(self) -> Spec:
+        if "stack" in self.model_fields_set and self.image.strategy != "source":
+            raise ValueError(
+                f'[stack] applies to strategy = "source" only (image.strategy is '
+                f'"{self.image.strategy}"); remove [stack] or set strategy = "source"'
+            )
+        return self
 
     @property
     def reference(self) -> str:
@@ -246,6 +285,15 @@ class Spec(_Frozen):
             # only when set, so locks of specs without them keep their digest
             **({"runtime": self.image.runtime} if self.image.runtime != "slim" else {}),
             **({"platforms": list(self.image.targets)} if self.image.platforms else {}),
+            **({"stack": self.stack_inputs()} if self.image.strategy == "source" else {}),
+        }
+
+    def stack_inputs(self) -> dict[str, Any]:
+        """What of [stack] the lock depends on (the drivers' libraries, where GDAL is
+        looked up); `tools` only changes what the image copies."""
+        return {
+            "gdal_drivers": sorted(self.stack.gdal_drivers),
+            "suites": list(self.stack.suites),
         }
 
     def os_packages(self) -> tuple[str, ...]:
@@ -283,7 +331,7 @@ def parse_spec(data: dict[str, Any], source: str) -> Spec:
                 lines.append(f"{source}: unknown key '{key}' (check its spelling; see README)")
             else:
                 msg = err["msg"].removeprefix("Value error, ")
-                lines.append(f"{source}: key '{key}': {msg}")
+                lines.append(f"{source}: key '{key}': {msg}" if key else f"{source}: {msg}")
         raise SpecError(
             "\n".join(lines), hint=f"edit {source}; `gisbox init` writes a commented example"
         ) from None

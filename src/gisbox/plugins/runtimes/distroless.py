@@ -77,15 +77,27 @@ fi"""
 )
 
 
+# Packages whose install scripts do nothing on a first install (read, not guessed): their
+# files alone are the package.
+FIRST_INSTALL_NO_OP = {
+    # postinst copies /usr/etc/gss/mech only when upgrading from before 1.12.1+dfsg-2
+    "libgssapi-krb5-2": ("postinst",),
+}
+
+
 def refuse_scripts(scripts: Mapping[str, Sequence[str]], os_packages: Sequence[str]) -> None:
     """Packages beyond gisbox's own closure that need maintainer scripts: refused."""
+    scripts = {
+        name: s for name, s in scripts.items() if set(s) - set(FIRST_INSTALL_NO_OP.get(name, ()))
+    }
     if not scripts:
         return
     listed = "; ".join(f"{name} ({', '.join(s)})" for name, s in sorted(scripts.items()))
     raise LockError(
         'runtime = "distroless" unpacks packages without running their maintainer scripts '
         "(there is no shell), and these packages, pulled in by image.os_packages "
-        f"{list(os_packages)}, have install scripts whose work would be missing: {listed}",
+        f"{list(os_packages)} or the strategy's libraries, have install scripts whose work "
+        f"would be missing: {listed}",
         hint='set image.runtime = "slim" for these packages, or drop them from image.os_packages',
     )
 
@@ -137,6 +149,9 @@ COPY --from=rootfs /rootfs/ /"""
 INSTALL = r"""
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /opt/gisbox /opt/gisbox
+{%- for d in ctx.fragments.runtime_dirs %}
+COPY --from=builder {{ d }} {{ d }}
+{%- endfor %}
 COPY .gisbox/runtime/bin/gisbox /usr/local/bin/gisbox
 WORKDIR {{ ctx.workdir }}
 {%- for src, dest in ctx.app_files %}

@@ -37,7 +37,7 @@ INSTALL = r"""
 # Copied by RUN, not COPY, and dated like the lock: COPY of Docker < 25 dates the
 # directories it adds to with the build's time, so no two builds' layers would agree.
 RUN --mount=type=bind,from=builder,target=/mnt \
-    cp -a /mnt/opt/venv /mnt/opt/gisbox /opt/ \
+    cp -a /mnt/opt/venv /mnt/opt/gisbox{% for d in ctx.fragments.runtime_dirs %} /mnt{{ d }}{% endfor %} /opt/ \
 {%- if ctx.bytecode == "imported" and ctx.stdlib == "files" %}
     && cp -a /mnt/opt/stdlib-bytecode/. / \
 {%- endif %}

@@ -183,10 +183,11 @@ class SystemStrategy:
     name: str = "system"
     uses_os_gis_libraries: bool = True
 
-    def probe_steps(self, family: Family) -> Sequence[ProbeStep]:
+    def probe_steps(self, family: Family, spec: Spec) -> Sequence[ProbeStep]:
         return (family.gis_libraries(), COMPILERS)
 
-    def plan(self, requirements: Sequence[str], facts: BaseFacts, base: str) -> Plan:
+    def plan(self, spec: Spec, facts: BaseFacts) -> Plan:
+        requirements, base = spec.python.packages, spec.image.base
         libs = {k: upstream(v) for k, v in facts.libs.items()}
         missing = {"gdal", "proj", "geos"} - libs.keys()
         if missing:

@@ -28,10 +28,11 @@ class WheelsStrategy:
     name: str = "wheels"
     uses_os_gis_libraries: bool = False
 
-    def probe_steps(self, family: Family) -> Sequence[ProbeStep]:
+    def probe_steps(self, family: Family, spec: Spec) -> Sequence[ProbeStep]:
         return ()
 
-    def plan(self, requirements: Sequence[str], facts: BaseFacts, base: str) -> Plan:
+    def plan(self, spec: Spec, facts: BaseFacts) -> Plan:
+        requirements = spec.python.packages
         if any(Requirement(r).name.lower() == "gdal" for r in requirements):
             raise LockError(
                 "the GDAL bindings (gdal on PyPI, imported as osgeo) publish no wheels",

@@ -13,6 +13,7 @@ from gisbox.runtime.check.stack import one_line
 RASTER_DRIVERS = ("GTiff", "COG")
 VECTOR_DRIVERS = ("GPKG", "GeoJSON", "ESRI Shapefile")
 SIZE = 64
+DECLARED = "GISBOX_GDAL_DRIVERS"  # set by strategy "source": the drivers [stack] declares
 
 
 def run_raster(modules: dict[str, Any], findings: Findings, workdir: str | None) -> dict[str, Any]:
@@ -48,6 +49,14 @@ def _drivers(findings: Findings) -> dict[str, Any]:
                 f"rasterio: no {name} driver",
                 "use a rasterio build with this driver",
             )
+    declared = [d for d in os.environ.get(DECLARED, "").split(",") if d]
+    missing = [d for d in declared if d not in drivers]
+    if missing:
+        findings.error(
+            "stack.driver-missing",
+            f"GDAL lacks the declared driver(s) {', '.join(missing)} ({DECLARED})",
+            "the image's GDAL was built without them: check [stack] gdal_drivers and rebuild",
+        )
     return {"drivers.rasterio": drivers}
 
 
