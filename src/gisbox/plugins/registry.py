@@ -50,22 +50,20 @@ def families() -> tuple[Family, ...]:
     return tuple(sorted(found, key=lambda f: -f.priority))
 
 
+def _one(kind: str, found: dict[str, Any], name: str) -> Any:
+    if name not in found:
+        raise SpecError(f"unknown {kind} {name!r}", hint=f"use one of: {', '.join(sorted(found))}")
+    return found[name]
+
+
 def strategy_named(name: str) -> Strategy:
-    try:
-        return strategies()[name]
-    except KeyError:
-        raise SpecError(
-            f"unknown strategy {name!r}", hint=f"use one of: {', '.join(sorted(strategies()))}"
-        ) from None
+    strategy: Strategy = _one("strategy", strategies(), name)
+    return strategy
 
 
 def runtime_named(name: str) -> Runtime:
-    try:
-        return runtimes()[name]
-    except KeyError:
-        raise SpecError(
-            f"unknown runtime {name!r}", hint=f"use one of: {', '.join(sorted(runtimes()))}"
-        ) from None
+    runtime: Runtime = _one("runtime", runtimes(), name)
+    return runtime
 
 
 def family_for(base: str) -> Family:
