@@ -192,3 +192,26 @@ def test_without_a_lock_every_fact_is_marked_inferred(tmp_path: Path) -> None:
     }  # fmt: skip
     assert evidence == {"inferred"}
     assert all("hashes" not in c for c in doc["components"] if c["bom-ref"].startswith("deb:"))
+
+
+def test_a_gdal_compiled_from_source_is_a_component_with_its_tarball_s_hash(
+    tmp_path: Path,
+) -> None:
+    """strategy "source": GDAL is in no package database; the lock says what it is."""
+    from dataclasses import replace
+
+    from gisbox.project.lockfile import UpstreamSource
+
+    gdal = UpstreamSource(
+        package="gdal", version="3.13.3+dfsg-2", upstream="3.13.3", suite="sid",
+        url="http://deb.debian.org/debian/pool/main/g/gdal/gdal_3.13.3+dfsg.orig.tar.xz",
+        sha256="cd" * 32, size=1, index_date="Fri, 30 Oct 2026 08:08:01 UTC",
+    )  # fmt: skip
+    lock = replace(lock_for("aa" * 32, "bb" * 32), upstream_sources=(gdal,))
+    doc = json.loads(sbom.to_json(sbom.build(scan(dir_entries(tree(tmp_path))), SUBJECT, lock)))
+    (comp,) = [c for c in doc["components"] if c["bom-ref"] == "upstream:gdal@3.13.3"]
+    assert comp["cpe"] == "cpe:2.3:a:osgeo:gdal:3.13.3:*:*:*:*:*:*:*"
+    assert comp["purl"] == "pkg:deb/debian/gdal@3.13.3%2Bdfsg-2?arch=source"
+    assert comp["hashes"] == [{"alg": "SHA-256", "content": "cd" * 32}]
+    props = {p["name"]: p["value"] for p in comp["properties"]}
+    assert props["gisbox:built-from"] == gdal.url and props["gisbox:evidence"] == "lock"

@@ -80,7 +80,7 @@ def build(inv: Inventory, subject: Subject, lock: Lock | None) -> Any:
     for comp in [*_os_components(inv, subject, lock), *carried.values()]:
         bom.components.add(comp)
     _add_vendored(bom, inv, carried)
-    for comp in (_python_component(inv), _base_component(lock)):
+    for comp in (_python_component(inv), _base_component(lock), *_upstream_components(lock)):
         if comp is not None:
             bom.components.add(comp)
     bom.register_dependency(root, list(bom.components))
@@ -164,6 +164,40 @@ def _python_component(inv: Inventory) -> Any:
         bom_ref=f"python:{python}",
         properties=_props(evidence="inferred"),
     )
+
+
+# Debian source package -> CPE vendor:product of what it builds (strategy "source")
+UPSTREAM_CPE = {"gdal": "osgeo:gdal"}
+
+
+def _upstream_components(lock: Lock | None) -> list[Any]:
+    """Libraries compiled in the builder from upstream releases (strategy "source": GDAL):
+    in no package database, known from the lock (the tarball's sha256, where Debian's
+    archive serves it, Debian's source package)."""
+    from cyclonedx.model.component import Component, ComponentType
+    from packageurl import PackageURL
+
+    out = []
+    for src in lock.upstream_sources if lock else ():
+        vendor_product = UPSTREAM_CPE.get(src.package, f"{src.package}:{src.package}")
+        out.append(
+            Component(
+                name=src.package,
+                version=src.upstream,
+                type=ComponentType.LIBRARY,
+                cpe=f"cpe:2.3:a:{vendor_product}:{src.upstream}:*:*:*:*:*:*:*",
+                purl=PackageURL("deb", "debian", src.package, src.version, {"arch": "source"}),
+                bom_ref=f"upstream:{src.package}@{src.upstream}",
+                hashes=_sha(src.sha256),
+                properties=_props(
+                    evidence="lock",
+                    built_from=src.url,
+                    debian_suite=src.suite,
+                    role="compiled-from-source",
+                ),
+            )
+        )
+    return out
 
 
 def _base_component(lock: Lock | None) -> Any:
