@@ -1,9 +1,11 @@
-"""What must hold inside the `distroless-trixie` image (Debian 13), checked as its user."""
+"""What must hold inside the `distroless` image (Debian 12), checked as its user."""
 
 import sys
 
 import verify_common
 
 verify_common.is_distroless()
-assert sys.version_info[:2] == (3, 13), f"Debian 13's Python 3.13, not {sys.version}"
+with open("/etc/os-release", encoding="utf-8") as fh:
+    assert 'VERSION_ID="12"' in fh.read(), "Debian 12"
+assert sys.version_info[:2] == (3, 11), f"Debian 12's Python 3.11, not {sys.version}"
 print("ok")
