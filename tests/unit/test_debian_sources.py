@@ -66,8 +66,13 @@ def archive(gpg: tuple[Path, Path], suites: dict[str, str]) -> dict[str, bytes]:
     return files
 
 
-def reader(gpg: tuple[Path, Path], files: dict[str, bytes]) -> Archive:
-    return Archive(mirror=MIRROR, keyring=gpg[1], fetch=lambda url: files[url])
+def reader(
+    gpg: tuple[Path, Path], files: dict[str, bytes], served: set[str] | None = None
+) -> Archive:
+    def exists(url: str) -> bool:
+        return served is None or url in served
+
+    return Archive(mirror=MIRROR, keyring=gpg[1], fetch=lambda url: files[url], exists=exists)
 
 
 def test_the_newest_release_across_suites_with_its_tarball(gpg: tuple[Path, Path]) -> None:
@@ -126,3 +131,18 @@ def test_a_package_no_suite_carries_names_the_suites(gpg: tuple[Path, Path]) -> 
 )  # fmt: skip
 def test_upstream_version(debian: str, upstream: str) -> None:
     assert upstream_version(debian) == upstream
+
+
+def test_a_tarball_the_mirror_does_not_serve_names_the_file_and_what_is_served(
+    gpg: tuple[Path, Path],
+) -> None:
+    files = archive(gpg, {
+        "trixie": paragraph("3.10.3+dfsg-1", b"old"),
+        "sid": paragraph("3.13.3+dfsg-2", TARBALL),
+    })  # fmt: skip
+    old = f"{MIRROR}/pool/main/g/gdal/gdal_3.10.3+dfsg.orig.tar.xz"
+    with pytest.raises(LockError) as exc:
+        reader(gpg, files, served={old}).newest("gdal", ["trixie", "sid"])
+    assert "gdal_3.13.3+dfsg.orig.tar.xz (gdal 3.13.3+dfsg-2, sid)" in exc.value.message
+    assert "served: 3.10.3+dfsg-1 (trixie)" in exc.value.message
+    assert exc.value.hint and "[stack] suites" in exc.value.hint

@@ -28,6 +28,7 @@ from gisbox.runtime.errors import LockError
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 Fetch = Callable[[str], bytes]
+Exists = Callable[[str], bool]
 
 
 def http_get(url: str) -> bytes:
@@ -96,6 +97,15 @@ def orig_tarball(paragraph: Any) -> tuple[str, str, int]:
     raise LockError(f"{paragraph.get('Package')} {paragraph.get('Version')} has no .orig tarball")
 
 
+def http_exists(url: str) -> bool:
+    """Whether the mirror serves `url` (a HEAD request)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=60):
+            return True
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True, kw_only=True)
 class Archive:
     """A Debian mirror, read through `fetch` (tests pass a fake) and checked with gpgv."""
@@ -103,6 +113,7 @@ class Archive:
     mirror: str = DEFAULT_MIRROR
     keyring: Path = KEYRING
     fetch: Fetch = http_get
+    exists: Exists = http_exists
 
     def sources(self, suite: str) -> tuple[str, str]:
         """(the suite's Sources index, its InRelease Date), every step verified."""
@@ -139,7 +150,24 @@ class Archive:
                 f"Debian's source archive at {self.mirror} has no {package} in {', '.join(suites)}",
                 hint="check the package name, or add a suite that carries it",
             )
-        return max(found, key=lambda pair: pair[0])[1]
+        ordered = [s for _, s in sorted(found, key=lambda pair: pair[0], reverse=True)]
+        newest = ordered[0]
+        if not self.exists(newest.url):
+            served = [
+                s for s in ordered[1:] if s.upstream != newest.upstream and self.exists(s.url)
+            ]
+            instead = (
+                "; served: " + ", ".join(f"{s.version} ({s.suite})" for s in served)
+                if served
+                else "; no other release of it is served"
+            )
+            raise LockError(
+                f"{newest.url} ({package} {newest.version}, {newest.suite}) is listed in the "
+                f"signed index but the mirror does not serve it{instead}",
+                hint="set [stack] suites to the suites whose release is served, or use "
+                "another mirror",
+            )
+        return newest
 
     def download(self, tarball: SourceTarball, dest: Path) -> Path:
         """The tarball at `dest`, refused unless its sha256 is the pinned one."""
