@@ -17,7 +17,7 @@ from gisbox.runtime.errors import VulnerabilitiesFound
 def _sbom_of(project: Path, engine: str | None, image: str | None) -> str:
     """The SBOM of IMAGE, else of the project's image with its lock's hashes."""
     from gisbox.engines.registry import select_engine
-    from gisbox.image.state import built_from_lock, require_built
+    from gisbox.image.state import built_from_lock, require_built, require_image
     from gisbox.project.lockfile import Lock
     from gisbox.project.project import Project
     from gisbox.sbom.cyclonedx import generate, vendored_summary
@@ -31,7 +31,7 @@ def _sbom_of(project: Path, engine: str | None, image: str | None) -> str:
         if built_from_lock(require_built(chosen, image, hint), loaded):
             lock = loaded.lock  # its sha256s are the image's; another build's are not
     else:
-        require_built(chosen, image, hint=f"`{chosen.name} images` lists what there is")
+        require_image(chosen, image)
     click.echo(f"gisbox sbom: scanning {image} ...", err=True)
     text = generate(chosen, image, lock)
     libs = vendored_summary(text)

@@ -21,6 +21,16 @@ def require_built(
     return engine.inspect(reference)
 
 
+def require_image(engine: ContainerEngine, reference: str) -> ImageInfo:
+    """An image the user named; a usage error (exit 2) when the engine has no such image."""
+    if not engine.exists(reference):
+        raise UsageError(
+            f"{reference}: no such image in {engine.name}",
+            hint=f"`{engine.name} images` lists what there is",
+        )
+    return engine.inspect(reference)
+
+
 def built_from_lock(info: ImageInfo, project: Project) -> bool:
     """Whether the image was built from the project's lock as it is now (its label)."""
     return info.labels.get(LOCK_LABEL) == project.lock_digest
