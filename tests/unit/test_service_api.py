@@ -236,3 +236,21 @@ def test_a_client_gone_before_its_body_is_no_error(caplog: pytest.LogCaptureFixt
         asyncio.run(app(scope, receive, send))
     assert "unhandled error" not in caplog.text and "Traceback" not in caplog.text
     assert '"status": 499' in caplog.text
+
+
+def test_every_setting_is_documented_from_its_own_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gisbox serve --help` lists each GISBOX_ variable with the default the code uses."""
+    from gisbox.runtime.service.config import Settings, environment
+
+    docs = environment()
+    assert len(docs) == len(Settings.model_fields)
+    assert docs["GISBOX_MAX_POINTS"].endswith("(100000)")
+    assert docs["GISBOX_ALLOWED_URL_PREFIXES"].endswith("(none)")
+    monkeypatch.setenv("GISBOX_ALLOWED_URL_PREFIXES", "https://a/,https://b/")
+    monkeypatch.setenv("GISBOX_DATA_DIRS", "/x:/y")
+    settings = Settings.from_env()
+    assert settings.url_prefixes == ("https://a/", "https://b/")
+    assert settings.data_dirs == ("/x", "/y")
+    monkeypatch.setenv("GISBOX_PORT", "eighty")
+    with pytest.raises(SystemExit, match="GISBOX_PORT='eighty'"):
+        Settings.from_env()

@@ -1,8 +1,8 @@
 """Service configuration from documented environment variables (pydantic-settings).
 
-Every field is read from `GISBOX_<NAME>`; `ENVIRONMENT` documents them for
-`gisbox serve --help`. A value that does not parse stops the server with the variable's
-name (`Settings.from_env`).
+Every field is read from `GISBOX_<NAME>` and documented by its description, which
+`gisbox serve --help` lists (`environment()`). A value that does not parse stops the
+server with the variable's name (`Settings.from_env`).
 """
 
 from __future__ import annotations
@@ -28,22 +28,29 @@ class Settings(BaseSettings):
         env_prefix="GISBOX_", frozen=True, extra="ignore", populate_by_name=True
     )
 
-    host: str = "0.0.0.0"
-    port: int = 8080
-    workers: int = 1
-    max_points: int = 100_000  # largest coordinate batch per request
-    max_body_bytes: int = 16 * 1024 * 1024
-    graceful_seconds: int = 20  # time in-flight requests get after SIGTERM
-    log_level: str = "info"
-    # ':'-separated in the environment
-    data_dirs: Annotated[tuple[str, ...], NoDecode] = ("/data",)
-    # ','-separated in the environment, as GISBOX_ALLOWED_URL_PREFIXES
+    host: str = Field(default="0.0.0.0", description="address to listen on")
+    port: int = Field(default=8080, description="port")
+    workers: int = Field(default=1, description="uvicorn worker processes")
+    max_points: int = Field(default=100_000, description="largest coordinate batch per request")
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, description="largest request body")
+    graceful_seconds: int = Field(
+        default=20, description="time in-flight requests get after SIGTERM"
+    )
+    log_level: str = Field(default="info", description="debug, info, warning, error")
+    data_dirs: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("/data",), description="directories rasters may be read from, ':'-separated"
+    )
     url_prefixes: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         validation_alias="GISBOX_ALLOWED_URL_PREFIXES",
+        description="URL prefixes rasters may be read from, ','-separated",
     )
-    max_pixels: int = 50_000_000
-    model: str = DEFAULT_MODEL
+    max_pixels: int = Field(
+        default=50_000_000, description="largest window a zonal-stats or predict request may cover"
+    )
+    model: str = Field(
+        default=DEFAULT_MODEL, description="module:callable or gisbox.models entry point"
+    )
 
     @field_validator("data_dirs", mode="before")
     @classmethod
@@ -74,16 +81,13 @@ class Settings(BaseSettings):
             )
 
 
-ENVIRONMENT = {
-    "GISBOX_HOST": "address to listen on (0.0.0.0)",
-    "GISBOX_PORT": "port (8080)",
-    "GISBOX_WORKERS": "uvicorn worker processes (1)",
-    "GISBOX_MAX_POINTS": "largest coordinate batch per request (100000)",
-    "GISBOX_MAX_BODY_BYTES": "largest request body (16 MiB)",
-    "GISBOX_GRACEFUL_SECONDS": "time in-flight requests get after SIGTERM (20)",
-    "GISBOX_LOG_LEVEL": "debug, info, warning, error (info)",
-    "GISBOX_DATA_DIRS": "directories rasters may be read from, ':'-separated (/data)",
-    "GISBOX_ALLOWED_URL_PREFIXES": "URL prefixes rasters may be read from, ','-separated (none)",
-    "GISBOX_MAX_PIXELS": "largest window a zonal-stats or predict request may cover (50000000)",
-    "GISBOX_MODEL": "module:callable or gisbox.models entry point (the demo land-cover model)",
-}
+def environment() -> dict[str, str]:
+    """`GISBOX_<NAME>` -> what it sets (default), from the fields themselves."""
+    out = {}
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+        default = field.default
+        if isinstance(default, tuple):
+            default = ":".join(default) if name == "data_dirs" else ",".join(default) or "none"
+        out[alias or f"GISBOX_{name.upper()}"] = f"{field.description} ({default})"
+    return out

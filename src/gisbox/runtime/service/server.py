@@ -11,13 +11,13 @@ from typing import Any
 
 
 def parser() -> argparse.ArgumentParser:
-    from gisbox.runtime.service.config import ENVIRONMENT
+    from gisbox.runtime.service.config import environment
 
     return argparse.ArgumentParser(
         prog="gisbox serve",
         description="Serve the spatial HTTP API (FastAPI + uvicorn), configured by "
         "environment variables.",
-        epilog="environment:\n" + "".join(f"  {k}: {v}\n" for k, v in ENVIRONMENT.items()),
+        epilog="environment:\n" + "".join(f"  {k}: {v}\n" for k, v in environment().items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
