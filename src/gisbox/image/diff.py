@@ -18,7 +18,10 @@ from typing import Any, cast
 from gisbox.runtime.errors import UsageError
 from gisbox.runtime.payloads import FINGERPRINT_FORMAT, Fingerprint
 
-SECTIONS = ("python", "bindings", "tools", "libraries", "data", "env", "runtime", "import_errors")
+SECTIONS = (
+    "python", "bindings", "tools", "libraries", "data", "env", "runtime", "import_errors",
+    "stack",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

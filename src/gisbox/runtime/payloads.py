@@ -52,6 +52,8 @@ class Fingerprint(TypedDict):
     summary: Summary
     workloads: NotRequired[dict[str, dict[str, Any]]]  # `check --workloads`
     tools: NotRequired[Bindings]  # gdalinfo / projinfo on PATH and the library each runs
+    # strategy "source": what built the stack (GISBOX_STACK, set in the image)
+    stack: NotRequired[dict[str, Any]]
 
 
 class HealthReport(TypedDict):

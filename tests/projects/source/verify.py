@@ -36,6 +36,9 @@ assert "netCDF" not in drivers and "PDF" not in drivers, "undeclared drivers sta
 info = subprocess.run(["gdalinfo", "--version"], capture_output=True, text=True).stdout
 assert info.split()[:2] == ["GDAL", gdal], info
 fingerprint = verify_common.gisbox_check()
+stack = fingerprint["stack"]  # what built it, as the image declares (GISBOX_STACK)
+assert stack["strategy"] == "source" and stack["gdal"]["version"] == gdal, stack
+assert stack["proj"]["from"] == "debian" and stack["geos"]["from"] == "debian", stack
 assert not [f for f in fingerprint["findings"] if f["id"].startswith("libs.")], fingerprint[
     "findings"
 ]

@@ -171,6 +171,15 @@ class SourceStrategy(SystemStrategy):
         for p in lock.sources:
             files[f"{p.name}.build.txt"] = requirements_txt(p.build)
             files[f"{p.name}.src.txt"] = f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n"
+        stack = {
+            "strategy": "source",
+            "gdal": {
+                "version": gdal.upstream, "debian_version": gdal.version, "sha256": gdal.sha256,
+                "suite": gdal.suite, "drivers": list(spec.stack.gdal_drivers),
+            },
+            **{lib: {"version": v, "from": "debian"} for lib, v in lock.os_libraries.items()
+               if lib != "gdal"},
+        }  # fmt: skip
         env = (
             ("PROJ_DATA", "/usr/share/proj"),
             ("GDAL_DATA", f"{PREFIX}/share/gdal"),
@@ -182,7 +191,12 @@ class SourceStrategy(SystemStrategy):
                 # one PROJ (the base's) and one GDAL: their data for the build-time check
                 # and every runtime, and the drivers `gisbox check` expects
                 python_env=f"ENV {' '.join(f'{k}={json.dumps(v)}' for k, v in env)}",
-                runtime_env=env,
+                # what built the stack, for the fingerprint (the final image only: the
+                # builder's cache does not depend on it)
+                runtime_env=(
+                    *env,
+                    ("GISBOX_STACK", json.dumps(stack, sort_keys=True, separators=(",", ":"))),
+                ),
                 builder_inputs="COPY .gisbox/build /tmp/gisbox/build",
                 builder_steps="\n".join(
                     (

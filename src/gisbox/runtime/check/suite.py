@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 from collections.abc import Callable
 from typing import Any, cast
@@ -119,6 +120,24 @@ def _workloads(workdir: str | None, findings: Findings) -> dict[str, Any]:
     return results
 
 
+STACK_ENV = "GISBOX_STACK"  # set by strategy "source": JSON of what built the stack
+
+
+def built_stack(findings: Findings) -> dict[str, Any]:
+    """What built the image's GDAL/PROJ/GEOS, as the image says (strategy "source")."""
+    raw = os.environ.get(STACK_ENV, "")
+    if not raw:
+        return {}
+    try:
+        stack = json.loads(raw)
+    except ValueError:
+        stack = None
+    if not isinstance(stack, dict):
+        findings.warning("stack.unreadable", f"{STACK_ENV} is not a JSON object: {raw[:120]!r}")
+        return {}
+    return stack
+
+
 def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     findings = Findings()
     env = env_dirs(findings)
@@ -173,6 +192,9 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
     optional: dict[str, Any] = {} if workload_results is None else {"workloads": workload_results}
     if cli_tools:
         optional["tools"] = cli_tools
+    stack = built_stack(findings)
+    if stack:
+        optional["stack"] = stack
     fingerprint = normalise(
         {
             **optional,
