@@ -42,9 +42,6 @@ def http_get(url: str) -> bytes:
         ) from None
 
 
-SourceTarball = UpstreamSource  # what `Archive.newest` finds
-
-
 def upstream_version(debian_version: str) -> str:
     """'3.13.3+dfsg-2' -> '3.13.3'; '1:4.9.2-1' -> '4.9.2'."""
     version = debian_version.split(":", 1)[-1].rsplit("-", 1)[0]
@@ -129,16 +126,16 @@ class Archive:
             )
         return lzma.decompress(blob).decode("utf-8", errors="replace"), date
 
-    def newest(self, package: str, suites: Sequence[str]) -> SourceTarball:
+    def newest(self, package: str, suites: Sequence[str]) -> UpstreamSource:
         """The newest release of `package` in `suites`, with its upstream tarball."""
         from debian.debian_support import Version
 
-        found: list[tuple[Version, SourceTarball]] = []
+        found: list[tuple[Version, UpstreamSource]] = []
         for suite in suites:
             text, date = self.sources(suite)
             for para in source_paragraphs(text, package):
                 name, sha, size = orig_tarball(para)
-                tarball = SourceTarball(
+                tarball = UpstreamSource(
                     package=package, version=para["Version"],
                     upstream=upstream_version(para["Version"]), suite=suite,
                     url=f"{self.mirror}/{para['Directory']}/{name}", sha256=sha, size=size,
@@ -169,7 +166,7 @@ class Archive:
             )
         return newest
 
-    def download(self, tarball: SourceTarball, dest: Path) -> Path:
+    def download(self, tarball: UpstreamSource, dest: Path) -> Path:
         """The tarball at `dest`, refused unless its sha256 is the pinned one."""
         blob = self.fetch(tarball.url)
         got = hashlib.sha256(blob).hexdigest()

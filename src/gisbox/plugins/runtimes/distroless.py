@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from gisbox.plugins.api import BaseFacts, Contribution, ProbeStep
 from gisbox.project.lockfile import Lock
 from gisbox.project.spec import Spec
+from gisbox.render.build_context import builder_script
 from gisbox.runtime.errors import LockError
 
 # What every distroless root holds besides Python: the C++ runtime the manylinux wheels
@@ -183,7 +183,7 @@ class DistrolessRuntime:
             )
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
-        script = resources.files("gisbox").joinpath("builder", ROOTFS_SCRIPT).read_text("utf-8")
+        script = builder_script(ROOTFS_SCRIPT)
         manifest = "".join(
             f"{p.name} {p.version} {p.arch} {p.sha256}\n" for p in lock.rootfs_packages()
         )

@@ -36,6 +36,7 @@ from gisbox.plugins.strategies.system import (
 )
 from gisbox.project.lockfile import Lock, requirements_txt
 from gisbox.project.spec import Spec
+from gisbox.render.build_context import builder_script
 from gisbox.render.templating import render_string
 from gisbox.runtime.errors import LockError
 
@@ -166,8 +167,9 @@ class SourceStrategy(SystemStrategy):
             sources=tuple(p.name for p in lock.sources),
             index_args=spec.index_args(),
             build_only=tuple(lock.build_only()),
+            gdal_prefix=PREFIX,
         )
-        files = {"fetch_upstream.py": _builder_script("fetch_upstream.py")}
+        files = {"fetch_upstream.py": builder_script("fetch_upstream.py")}
         for p in lock.sources:
             files[f"{p.name}.build.txt"] = requirements_txt(p.build)
             files[f"{p.name}.src.txt"] = f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n"
@@ -201,7 +203,7 @@ class SourceStrategy(SystemStrategy):
                 builder_steps="\n".join(
                     (
                         render_string(GDAL_BUILD, build),
-                        _against_gdal(render_string(COMPILE, compile_ctx)),
+                        render_string(COMPILE, compile_ctx),
                         render_string(PRUNE, build),
                     )
                 ),
@@ -209,25 +211,6 @@ class SourceStrategy(SystemStrategy):
             ),
             context_files=files,
         )
-
-
-def _against_gdal(compile_text: str) -> str:
-    """The system strategy's compile of the bindings, pointed at the GDAL in PREFIX:
-    gdal-config there, its pkg-config files, and an RPATH to its library."""
-    anchor = "&& export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH \\"
-    assert anchor in compile_text, "the system strategy's compile step changed"
-    return compile_text.replace(
-        anchor,
-        f"&& PKG_CONFIG_PATH={PREFIX}/lib/pkgconfig:$PKG_CONFIG_PATH GDAL_CONFIG={PREFIX}/bin/"
-        f'gdal-config LDFLAGS="${{LDFLAGS:-}} -Wl,-rpath,{PREFIX}/lib" \\\n'
-        "    && export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH GDAL_CONFIG LDFLAGS \\",
-    )
-
-
-def _builder_script(name: str) -> str:
-    from importlib import resources
-
-    return resources.files("gisbox").joinpath("builder", name).read_text(encoding="utf-8")
 
 
 STRATEGY = SourceStrategy()

@@ -133,6 +133,9 @@ class CompileContext:
     sources: tuple[str, ...]  # compiled in this order
     index_args: tuple[str, ...]
     build_only: tuple[str, ...]  # build requirements removed afterwards
+    # strategy "source": the GDAL the bindings compile against (its gdal-config, pkg-config
+    # files and an RPATH to its lib); None: the OS's
+    gdal_prefix: str | None = None
 
 
 HEADER = """\
@@ -162,7 +165,14 @@ RUN --mount=type=secret,id=gisbox_ca \\
 PROJ_VERSION="$(pkg-config --modversion proj)" \\
     && PKG_CONFIG_PATH=/opt/venv/lib/python{{ ctx.python }}/site-packages/numpy/_core/lib/\
 pkgconfig \\
+{%- if ctx.gdal_prefix %}
+    && PKG_CONFIG_PATH={{ ctx.gdal_prefix }}/lib/pkgconfig:$PKG_CONFIG_PATH \
+GDAL_CONFIG={{ ctx.gdal_prefix }}/bin/gdal-config \
+LDFLAGS="${LDFLAGS:-} -Wl,-rpath,{{ ctx.gdal_prefix }}/lib" \\
+    && export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH GDAL_CONFIG LDFLAGS \\
+{%- else %}
     && export PROJ_DIR PROJ_VERSION PKG_CONFIG_PATH \\
+{%- endif %}
     && export CFLAGS="${CFLAGS:-} -g0" CXXFLAGS="${CXXFLAGS:-} -g0" \\
     && export PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \\
     && for name in{% for name in ctx.sources %} {{ name }}{% endfor %}; do \\
