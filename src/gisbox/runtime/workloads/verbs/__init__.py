@@ -9,6 +9,7 @@ workload (geopandas, rasterio, …) only when it runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import pkgutil
 import sys
@@ -32,6 +33,7 @@ class Verb:
     run: Callable[[argparse.Namespace, Any, Executor], dict[str, Any]]
 
 
+@functools.cache
 def verbs() -> dict[str, Verb]:
     """Every workload, in listing order."""
     found = []
