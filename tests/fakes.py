@@ -69,7 +69,8 @@ class FakeEngine(ContainerEngine):
         self, ref: str, *, layers: tuple[str, ...] = ("sha256:l1",), salt: str = "", **labels: str
     ) -> ImageInfo:
         digest = hashlib.sha256((ref + salt).encode()).hexdigest()
-        info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=layers, labels=labels)
+        tags = () if ref.startswith("sha256:") else (ref,)
+        info = ImageInfo(id=f"sha256:{digest}", size=1000, layers=layers, labels=labels, tags=tags)
         self.images[ref] = self.images[info.id] = info
         return info
 
@@ -147,6 +148,17 @@ class FakeEngine(ContainerEngine):
 
     def save(self, ref: str, dest: Path) -> None:
         dest.write_text(json.dumps(ref))
+
+    def list_images(self, label: str) -> list[ImageInfo]:
+        key = label.split("=", 1)[0]
+        found = {i.id: i for i in self.images.values() if key in i.labels}
+        return [i for i in found.values() if "=" not in label or label == f"{key}={i.labels[key]}"]
+
+    def remove_image(self, ref: str) -> None:
+        self.calls.append(("rmi", ref))
+        info = self.images.pop(ref)
+        if not any(i.id == info.id for r, i in self.images.items() if r != info.id):
+            self.images.pop(info.id, None)
 
     def remove_container(self, name: str) -> None:
         self.calls.append(("rm", name))

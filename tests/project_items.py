@@ -38,7 +38,6 @@ import pytest
 from click.testing import CliRunner
 
 PROJECTS = Path(__file__).parent / "projects"
-EXPECTED = ("Dockerfile", "dockerignore", "context.txt")
 UPDATE = os.environ.get("GISBOX_UPDATE_SNAPSHOTS", "") == "1"
 
 
@@ -67,11 +66,15 @@ def render_project(project: Path) -> dict[str, str]:
             for p in support.rglob("*")
             if p.is_file() and p.relative_to(support).parts[0] != "runtime"
         )
-        return {
+        got = {
             "Dockerfile": (work / "Dockerfile").read_text(),
             "dockerignore": (work / ".dockerignore").read_text(),
             "context.txt": "".join(f"{name}\n" for name in listing),
         }
+        stack = support / "stack" / "Dockerfile"  # strategy "source": the stack image's
+        if stack.is_file():
+            got["stack.Dockerfile"] = stack.read_text()
+        return got
 
 
 def stages(dockerfile: str) -> dict[str, str]:
@@ -88,7 +91,7 @@ def check_rendering(project: Path) -> None:
         for name, text in got.items():
             (expected_dir / name).write_text(text)
         return
-    for name in EXPECTED:
+    for name in got:
         expected = (expected_dir / name).read_text()
         if got[name] != expected:
             import difflib
@@ -105,11 +108,15 @@ def check_rendering(project: Path) -> None:
 
 
 def check_hadolint(project: Path) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "Dockerfile"
-        path.write_text(render_project(project)["Dockerfile"])
-        res = subprocess.run([hadolint_exe(), str(path)], capture_output=True, text=True)
-    assert res.returncode == 0 and res.stdout == "", res.stdout + res.stderr
+    rendered = render_project(project)
+    for name in ("Dockerfile", "stack.Dockerfile"):
+        if name not in rendered:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "Dockerfile"
+            path.write_text(rendered[name])
+            res = subprocess.run([hadolint_exe(), str(path)], capture_output=True, text=True)
+        assert res.returncode == 0 and res.stdout == "", name + ": " + res.stdout + res.stderr
 
 
 def check_production(project: Path) -> None:

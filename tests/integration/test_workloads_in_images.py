@@ -192,7 +192,9 @@ def test_minimal_images_run_what_their_stack_allows(
     assert res.returncode == 0, res.stderr
     res = docker(engine, *run, "moran", "/data/lattice.gpkg", "--column", "value")
     assert res.returncode == 2 and "needs libpysal, esda" in res.stderr
-    assert "--profile analysis" in res.stderr
+    # the fix in an image: the project's gisbox.toml (on a host it would be pip)
+    assert "add libpysal, esda to [python] packages in gisbox.toml" in res.stderr
+    assert "analysis profile" in res.stderr and "pip" not in res.stderr
     tiles = [*run, "tiles", "/data/bands.tif", "--out", "/data/image/mt", "--size", "64"]
     res = docker(engine, *tiles)
     assert res.returncode == 2 and "needs pyarrow" in res.stderr

@@ -217,7 +217,7 @@ def test_a_missing_library_is_named_before_any_work(
     )
     res = CliRunner().invoke(cli, ["run", "moran", str(lattice), "--column", "v"])
     assert res.exit_code == 2
-    assert "needs esda" in res.output and "--profile analysis" in res.output
+    assert "needs esda" in res.output and "pip install 'gisbox[workloads]'" in res.output
 
 
 def test_islands_are_counted_and_reported_on_stderr(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from gisbox import __version__
-from gisbox.cli import deploy, image, project, sbom, verify
+from gisbox.cli import deploy, image, project, sbom, stack, verify
 from gisbox.cli.options import GisboxGroup
 
 
@@ -22,7 +22,7 @@ def cli() -> None:
 
 for command in (
     project.init, project.lock, project.dockerfile, project.base,  # spec and lock
-    image.build, image.push,  # the image
+    image.build, image.push, stack.stack,  # the image, and the stacks it copies from
     verify.check, verify.healthcheck, verify.run, verify.evaluate, verify.diff,  # anywhere
     sbom.sbom, sbom.audit,  # supply chain
     deploy.k8s, deploy.cluster,  # beyond one container

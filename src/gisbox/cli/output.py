@@ -49,6 +49,10 @@ def build_table(report: BuildReport) -> Table:
     table.add_row("size (uncompressed)", human_size(report.size_bytes))
     table.add_row("layers", str(report.layers))
     table.add_row("build time", f"{report.build_seconds:.1f} s")
+    if report.stack:
+        built = report.stack.get("built_seconds")
+        how = "reused" if built is None else f"compiled now, {built} s"
+        table.add_row("stack image", f"{report.stack['tag']} ({how})")
     table.add_row("engine", report.engine)
     table.add_row("CA bundle", report.ca_bundle)
     table.add_row("lock digest", report.lock_digest)

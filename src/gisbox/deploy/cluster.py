@@ -230,7 +230,7 @@ def _wait_workers(
         if time.monotonic() > deadline:
             raise ClusterError(
                 f"{len(state.get('workers', {}))} of {want} workers joined within {UP_TIMEOUT_S} s",
-                hint="see `docker logs` of the workers",
+                hint=f"see `{engine.name} logs` of the workers",
             )
         time.sleep(2)
 

@@ -253,6 +253,14 @@ class ContainerEngine(ABC):
         """`docker save`-format archive of `ref` at `dest`."""
 
     @abstractmethod
+    def list_images(self, label: str) -> list[ImageInfo]:
+        """Every image carrying `label` ("key" or "key=value")."""
+
+    @abstractmethod
+    def remove_image(self, ref: str) -> None:
+        """Untag `ref`, and remove the image when no other tag names it."""
+
+    @abstractmethod
     def remove_container(self, name: str) -> None: ...
 
     @abstractmethod

@@ -338,6 +338,17 @@ class CliEngine(ContainerEngine):
         if code != 0:
             raise EngineError(f"{self.name} export of {ref} failed: {err.strip()[-800:]}")
 
+    def list_images(self, label: str) -> list[ImageInfo]:
+        res = self.command("images", "--filter", f"label={label}", "--format", "{{.ID}}")
+        ids = list(dict.fromkeys(i for i in res.stdout.split() if i))
+        if not ids:
+            return []
+        found = self.command("image", "inspect", *ids, check=False)
+        return [ImageInfo.from_inspect(d) for d in json.loads(found.stdout or "[]")]
+
+    def remove_image(self, ref: str) -> None:
+        self.command("rmi", ref)
+
     def remove_container(self, name: str) -> None:
         self.command("rm", "-f", "-v", name, check=False)
 

@@ -2,10 +2,12 @@
 
 Lifecycle, one function per step: the project (spec + fresh lock) -> the base, the one
 the lock pins (`prepare_base`) -> render the context, dated like the lock
-(`render_context`) -> build with the engine, the CA bundle and credentials as build
-secrets only (`run_build`) -> `gisbox healthcheck` in the new image as its non-root user,
-its SBOM (`gisbox.sbom.cyclonedx`), `gisbox check` there, labelling the image with the
-fingerprint's and the SBOM's digests (`verify_image`) -> one `BuildReport`.
+(`render_context`) -> the stack image of compiled libraries, when the strategy has one,
+used or made (`gisbox.image.stack.ensure_stack`) -> build with the engine, the CA bundle
+and credentials as build secrets only (`run_build`) -> `gisbox healthcheck` in the new
+image as its non-root user, its SBOM (`gisbox.sbom.cyclonedx`), `gisbox check` there,
+labelling the image with the fingerprint's and the SBOM's digests (`verify_image`) -> one
+`BuildReport`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from gisbox.image import verify
 from gisbox.image.built import BuildReport
 from gisbox.image.cacert import find_ca_bundle
 from gisbox.image.options import DEFAULTS, BuildOptions
+from gisbox.image.stack import UsedStack, ensure_stack
 from gisbox.locking.bases import ensure_base
+from gisbox.plugins.gdal_stack import STACK_ARG
 from gisbox.progress import SILENT, Progress
 from gisbox.project.lockfile import LOCK_FILE
 from gisbox.project.platforms import PLATFORMS
@@ -113,6 +117,7 @@ def build_image(
     local_base = prepare_base(project, engine, platform, progress)
     start_interval = engine.supports_start_interval()
     rendered, dockerfile = render_context(project, start_interval, progress)
+    build_args, stack = build_arguments(project, engine, rendered, platform, local_base, progress)
     request = BuildRequest(
         context=project.paths.root,
         dockerfile=dockerfile,
@@ -120,7 +125,7 @@ def build_image(
         platform=platform,
         secrets=secrets,
         no_cache=options.no_cache,
-        build_args=(("GISBOX_BASE", local_base),) if rendered.base_arg else (),
+        build_args=build_args,
         source_date_epoch=project.lock.source_date_epoch,
     )
     built, seconds = run_build(engine, request, project, progress)
@@ -138,6 +143,7 @@ def build_image(
         ca_bundle=ca_said,
         healthy=True,
         health_start_interval=start_interval,
+        stack=stack.as_dict() if stack else {},
         bindings=fp["bindings"],
         lock_digest=project.lock_digest,
         fingerprint=str(checked.verified.path),
@@ -159,6 +165,26 @@ def prepare_base(
     local_base = ensure_base(engine, project.spec.image.base, platform)
     check_base_pin(engine, local_base, project, platform)
     return local_base
+
+
+def build_arguments(
+    project: Project,
+    engine: ContainerEngine,
+    rendered: Rendered,
+    platform: str,
+    local_base: str,
+    progress: Progress,
+) -> tuple[tuple[tuple[str, str], ...], UsedStack | None]:
+    """The build arguments: the platform's base, and the stack image of compiled
+    libraries when the strategy has one, used or made first."""
+    args: tuple[tuple[str, str], ...] = (("GISBOX_BASE", local_base),) if rendered.base_arg else ()
+    if rendered.stack is None:
+        return args, None
+    stack = ensure_stack(
+        project, engine, rendered.stack, platform=platform, local_base=local_base,
+        progress=progress,
+    )  # fmt: skip
+    return (*args, (STACK_ARG, stack.tag)), stack
 
 
 def render_context(

@@ -20,6 +20,8 @@ class BuildReport:
     ca_bundle: str
     healthy: bool
     health_start_interval: bool  # HEALTHCHECK probes every 1 s until healthy
+    # the stack image the build copied from (tag, key, built_seconds: None when reused)
+    stack: dict[str, object] = field(default_factory=dict)
     bindings: Bindings = field(default_factory=dict)
     lock_digest: str
     fingerprint: str

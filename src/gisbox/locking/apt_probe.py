@@ -76,6 +76,7 @@ class ProbeLines:
     rootfs_roots: list[str] = field(default_factory=list)
     depends: dict[str, list[str]] = field(default_factory=dict)
     scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stack: list[str] = field(default_factory=list)
 
     def read(self, kind: str, rest: str, base: str) -> None:
         if kind in ("os", "glibc", "python"):
@@ -93,6 +94,8 @@ class ProbeLines:
             self.stages.setdefault(rest, "keys")
         elif kind == "rootfs":
             self.rootfs.append(rest)
+        elif kind == "stack":
+            self.stack.append(rest)
         elif kind == "rootfs-root":
             self.rootfs_roots.append(rest)
         elif kind == "depends":
@@ -135,6 +138,7 @@ def parse_probe(text: str, base: str) -> BaseFacts:
         packages=tuple(os_packages(lines, base)),
         libs=lines.libs,
         rootfs=tuple(rootfs),
+        stack=tuple(lines.stack),
         scripts={name: s for name, s in lines.scripts.items() if name in kept},
     )
 

@@ -89,6 +89,7 @@ def probe(
         python=facts.python,
         python_full=facts.python_full,
         python_platform=python_platform(platform, facts.glibc),
+        stack=facts.stack,
     )
     return facts, target
 

@@ -20,6 +20,7 @@ never branches on their names:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +43,9 @@ class ProbeStep:
     """Shell run in a throwaway container of the base while locking, and the OS packages
     it adds to each stage. Words may use the probe's shell variables: `$want` is the
     Python version ("3.11"); `closure PKG...` prints `name=version` of an install.
-    The shell may print `lib NAME VERSION` (the OS's GDAL/PROJ/GEOS) and `keys PIN` (a
-    package of the key-fetching stage) lines, and set `keys` to those pins."""
+    The shell may print `lib NAME VERSION` (the OS's GDAL/PROJ/GEOS), `keys PIN` (a
+    package of the key-fetching stage) and `stack PIN` (a package of the stack image)
+    lines, and set `keys` to those pins."""
 
     shell: str = ""
     runtime: tuple[str, ...] = ()
@@ -61,6 +63,7 @@ class BaseFacts:
     packages: tuple[OsPackage, ...]
     libs: dict[str, str]  # gdal/proj/geos -> upstream version (strategies that use them)
     rootfs: tuple[str, ...] = ()  # runtime = "distroless": the closure from an empty system
+    stack: tuple[str, ...] = ()  # `stack PIN` lines: what a stack image installs
     # runtime = "distroless": packages beyond gisbox's own closure -> their install scripts
     scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -102,13 +105,46 @@ class Fragments:
         )
 
 
+STACK_REPOSITORY = "gisbox/stack"  # where stack images are tagged
+STACK_LABEL = "io.gisbox.stack"  # the labels of stack images: <this>.key, <this>.gdal, ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackRecipe:
+    """An image of compiled libraries that a project's build copies from (strategy
+    "source": GDAL), built once and reused by every project with the same recipe.
+
+    `dockerfile` starts `FROM ${GISBOX_BASE}`; `files` (name -> text) are its build
+    context. The image's key is the digest of everything that decides its bytes: the
+    Dockerfile (the tarball's sha256, the compile options and the pinned OS packages are
+    in its text), the files, the base's layers and the platform."""
+
+    name: str  # what the stack is, for its tag: e.g. "gdal-3.13.3"
+    dockerfile: str
+    files: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # what `gisbox stack ls` shows
+
+    def key(self, base_layers: Sequence[str], platform: str) -> str:
+        digest = hashlib.sha256()
+        parts = [self.dockerfile, *(f"{n}\0{t}" for n, t in sorted(self.files.items()))]
+        for part in (*parts, *base_layers, platform):
+            digest.update(part.encode() + b"\0\0")
+        return digest.hexdigest()
+
+    def tag(self, base_layers: Sequence[str], platform: str) -> str:
+        """gisbox/stack:<name>-<the key's first 16 hex digits>."""
+        return f"{STACK_REPOSITORY}:{self.name}-{self.key(base_layers, platform)[:16]}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Contribution:
-    """A plug-in's part of the rendering: Dockerfile fragments, and files it adds to the
-    build context under `.gisbox/build/` (name -> text)."""
+    """A plug-in's part of the rendering: Dockerfile fragments, files it adds to the
+    build context under `.gisbox/build/` (name -> text), and the stack image its build
+    copies from, if any (made by `gisbox build` when missing)."""
 
     fragments: Fragments = field(default_factory=Fragments)
     context_files: dict[str, str] = field(default_factory=dict)
+    stack: StackRecipe | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -103,6 +103,9 @@ class Target:
     # the base's root filesystem: its layers' diff ids, the pin `gisbox build` enforces
     # (an image id changes with the time a base is imported; these only with its content)
     base_layers: tuple[str, ...]
+    # strategy "source": what the stack image installs to compile GDAL (name=version; apt's
+    # closure of the -dev packages and compilers from the bare base), written when not empty
+    stack: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,6 +198,9 @@ def to_toml(lock: Lock) -> str:
     for key in OPTIONAL:
         if not data[key]:
             del data[key]
+    for target in (data["target"], *data.get("other_target", ())):
+        if not target["stack"]:
+            del target["stack"]
     if not lock.sources:  # the OS libraries only matter to what is compiled against them
         del data["source"], data["os_libraries"]
     ordered = {key: data[key] for key in TOML_ORDER if key in data}

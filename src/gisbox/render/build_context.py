@@ -15,12 +15,14 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from gisbox.plugins.api import StackRecipe
 from gisbox.project.project import Paths
 from gisbox.render.context import BUILDER_SCRIPTS
 from gisbox.render.dockerfile import Rendered
 from gisbox.runtime.atomic import write_text_atomic
 
 PLUGIN_DIR = "build"  # .gisbox/build/: the strategy's and family's files
+STACK_DIR = "stack"  # .gisbox/stack/: the stack image's Dockerfile and context
 REPRODUCIBLE_DIR = "reproducible"  # .gisbox/reproducible/: bound at /mnt in the RUNs
 LAUNCHER = """#!/opt/venv/bin/python
 # gisbox's in-image command (standard library + the stack only).
@@ -84,10 +86,23 @@ def write_context(paths: Paths, rendered: Rendered) -> Path:
         shutil.rmtree(plugin_dir)
     for name, text in rendered.plugin_files.items():
         write_text_atomic(plugin_dir / name, text)
+    write_stack_context(support / STACK_DIR, rendered.stack)
     write_text_atomic(paths.dockerignore, rendered.dockerignore)
     write_text_atomic(paths.dockerfile, rendered.dockerfile)
     date_tree(support, rendered.source_date_epoch)
     return paths.dockerfile
+
+
+def write_stack_context(directory: Path, stack: StackRecipe | None) -> None:
+    """The stack image's Dockerfile and build context (`gisbox build` builds it from
+    there when it is missing; so can `docker build` by hand), or none."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    if stack is None:
+        return
+    for name, text in stack.files.items():
+        write_text_atomic(directory / name, text)
+    write_text_atomic(directory / "Dockerfile", stack.dockerfile)
 
 
 def date_tree(root: Path, epoch: int) -> None:

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gisbox import __version__
-from gisbox.plugins.api import Contribution, Fragments
+from gisbox.plugins.api import Contribution, Fragments, StackRecipe
 from gisbox.project.platforms import PLATFORMS
 from gisbox.project.project import Project
 from gisbox.project.spec import Spec
@@ -213,6 +213,11 @@ def contributions(project: Project) -> tuple[Fragments, dict[str, str]]:
     for part in reversed(parts):
         files.update(part.context_files)
     return fragments, files
+
+
+def stack_recipe(project: Project) -> StackRecipe | None:
+    """The stack image the project's build copies from (strategy "source"), if any."""
+    return project.strategy.contribute(project.lock, project.spec).stack
 
 
 def context_for(

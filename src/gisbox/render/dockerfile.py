@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gisbox.plugins.api import StackRecipe
 from gisbox.project.project import Project
-from gisbox.render.context import BUILDER_SCRIPTS, context_for
+from gisbox.render.context import BUILDER_SCRIPTS, context_for, stack_recipe
 from gisbox.render.templating import render_template
 
 
@@ -28,6 +29,7 @@ class Rendered:
     plugin_files: dict[str, str]  # written under .gisbox/build/
     source_date_epoch: int  # the lock's: the files gisbox writes carry it too
     base_arg: bool = False  # the Dockerfile takes its base as the GISBOX_BASE build argument
+    stack: StackRecipe | None = None  # the stack image it copies from: .gisbox/stack/
 
 
 def render(project: Project, *, start_interval: bool = False) -> Rendered:
@@ -45,4 +47,5 @@ def render(project: Project, *, start_interval: bool = False) -> Rendered:
         plugin_files=plugin_files,
         source_date_epoch=ctx.source_date_epoch,
         base_arg=ctx.base_arg is not None,
+        stack=stack_recipe(project),
     )

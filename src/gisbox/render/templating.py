@@ -53,6 +53,7 @@ def render_template(name: str, ctx: Any) -> str:
     return environment().get_template(name).render(ctx=ctx)
 
 
-def render_string(source: str, ctx: Any) -> str:
-    """A plug-in's fragment template (Jinja source held in its module)."""
-    return environment().from_string(source).render(ctx=ctx)
+def render_string(source: str, ctx: Any, **words: Any) -> str:
+    """A plug-in's fragment template (Jinja source held in its module): `ctx` and `words`
+    in scope."""
+    return environment().from_string(source).render(ctx=ctx, **words)

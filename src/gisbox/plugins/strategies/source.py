@@ -6,10 +6,13 @@ the base's own PROJ and GEOS, under every binding.
   (`gisbox.locking.debian_sources`); PROJ, GEOS and the libraries the drivers link are
   the base's Debian packages, pinned like every OS package. Bindings are capped at what
   these libraries support (the `system` strategy's table) and compiled from their sdists.
-- Build: the builder fetches the tarball and checks its sha256 again, compiles GDAL into
-  /opt/gdal with only the declared drivers (RPATH /opt/gdal/lib, no debug information),
-  then compiles the bindings against it; the runtime gets /opt/gdal (library, data, and
-  the programs with `[stack] tools`) and the drivers' runtime libraries.
+- Build: GDAL is compiled once in a stack image of its own (`gisbox.plugins.gdal_stack`:
+  the tarball fetched and its sha256 checked again, only the declared drivers, into
+  /opt/gdal with RPATH /opt/gdal/lib and no debug information), which `gisbox build`
+  makes when missing and every project with the same recipe reuses. The project's builder
+  copies /opt/gdal from it and compiles the bindings against it; the runtime gets
+  /opt/gdal (library, data, and the programs with `[stack] tools`) and the drivers'
+  runtime libraries.
 
 Debian's `+dfsg` tarball leaves out two data files GDAL's CMake lists
 (`ogr/data/cubewerx_extra.wkt`, `ecw_cs.wkt`, for CubeWerx and ECW coordinate systems);
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from packaging.requirements import Requirement
 
 from gisbox.locking.debian_sources import Archive
-from gisbox.plugins import gdal_drivers
+from gisbox.plugins import gdal_drivers, gdal_stack
 from gisbox.plugins.api import BaseFacts, Contribution, Family, Fragments, Plan, ProbeStep
 from gisbox.plugins.strategies.system import (
     COMPILE,
@@ -34,13 +37,12 @@ from gisbox.plugins.strategies.system import (
     constrain,
     upstream,
 )
-from gisbox.project.lockfile import Lock, requirements_txt
+from gisbox.project.lockfile import Lock, UpstreamSource, requirements_txt
 from gisbox.project.spec import Spec
-from gisbox.render.build_context import builder_script
 from gisbox.render.templating import render_string
 from gisbox.runtime.errors import LockError
 
-PREFIX = "/opt/gdal"
+PREFIX = gdal_stack.PREFIX
 # build tools besides the drivers' -dev packages ($want: the Python version)
 TOOLS = ("build-essential", "cmake", "pkg-config", "xz-utils", "python$want-dev")
 
@@ -69,58 +71,55 @@ stack_runtime=$(apt-cache show --no-all-versions $stack_dev $stack_tree 2>/dev/n
       END{if (p != "") src[p]=s
           for (d in src) if (index(dev, " " d " ")) want[src[d]]=1
           for (q in src) if ((src[q] in want) && q !~ /-dev$/) print q}' \
-  | sort -u | tr '\n' ' ')""",
+  | sort -u | tr '\n' ' ')
+# the stack image's own packages: from the bare base, Python (to fetch the tarball), the
+# -dev packages and the compilers, and nothing the project's runtime adds (tini, ...)
+for spec in $(closure "python$want" $stack_dev """
+        + " ".join(TOOLS)
+        + r"""); do echo "stack $spec"; done""",
         runtime=("$stack_runtime",),
         builder=(*dev.split(), *TOOLS),
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class GdalBuild:
-    """What the GDAL compile of the builder uses."""
-
-    python: str
-    url: str
-    sha256: str
-    version: str
-    prefix: str
-    cmake_options: tuple[str, ...]
-    tools: bool
-
-
 HEADER = """\
-# Strategy "source": GDAL {{ ctx.version }} compiled from Debian's source archive (sha256
+# Strategy "source": GDAL {{ ctx.upstream }} compiled from Debian's source archive (sha256
 # {{ ctx.sha256 }}) with the drivers gisbox.toml declares, on the base's PROJ and GEOS;
 # every binding compiled against it: one libgdal, libproj, libgeos_c and proj.db."""
-GDAL_BUILD = """\
-# GDAL {{ ctx.version }}: fetched and checked against the lock's sha256 again, configured
-# with only the declared drivers, installed into {{ ctx.prefix }} (RPATH to its lib, no
-# debug information). Debian's +dfsg tarball lacks two data files GDAL's CMake lists.
-RUN python{{ ctx.python }} /tmp/gisbox/build/fetch_upstream.py \\
-       {{ ctx.url }} \\
-       {{ ctx.sha256 }} /tmp/gdal.tar.xz \\
-    && mkdir /tmp/gdal-src && tar -xJf /tmp/gdal.tar.xz -C /tmp/gdal-src --strip-components=1 \\
-    && sed -i -e '/cubewerx_extra\\.wkt/d' -e '/ecw_cs\\.wkt/d' /tmp/gdal-src/ogr/CMakeLists.txt \\
-    && cmake -S /tmp/gdal-src -B /tmp/gdal-build -DCMAKE_BUILD_TYPE=Release \\
-       -DCMAKE_INSTALL_PREFIX={{ ctx.prefix }} -DCMAKE_INSTALL_RPATH={{ ctx.prefix }}/lib \\
-       -DCMAKE_C_FLAGS=-g0 -DCMAKE_CXX_FLAGS=-g0 -DBUILD_TESTING=OFF \\
-       -DBUILD_PYTHON_BINDINGS=OFF -DBUILD_JAVA_BINDINGS=OFF -DBUILD_CSHARP_BINDINGS=OFF \\
-       -DBUILD_APPS={{ "ON" if ctx.tools else "OFF" }} -DGDAL_USE_EXTERNAL_LIBS=OFF \\
-       {{ ctx.cmake_options | join(" ") }} \\
-    && cmake --build /tmp/gdal-build -j"$(nproc)" \\
-    && cmake --install /tmp/gdal-build --strip \\
-    && rm -rf /tmp/gdal.tar.xz /tmp/gdal-src /tmp/gdal-build"""
+STACK_STAGE = """\
+# --- stack: GDAL, compiled once in its own image (gisbox.plugins.gdal_stack; `gisbox build`
+# makes it when missing and passes its tag for each platform; `gisbox stack ls`) ---
+ARG {{ arg }}={{ tag }}
+FROM ${{ '{' }}{{ arg }}{{ '}' }} AS stack"""
+COPY_STACK = """\
+# GDAL {{ ctx.upstream }} from the stack image: the library, its data, headers for the bindings
+COPY --from=stack {{ prefix }} {{ prefix }}"""
 PRUNE = """\
-# {{ ctx.prefix }} keeps what runs: the library, its data
-{%- if ctx.tools %}, the programs (on PATH through the environment's bin){% endif %};
+# {{ prefix }} keeps what runs: the library, its data
+{%- if tools %}, the programs (on PATH through the environment's bin){% endif %};
 # headers, CMake and pkg-config files go.
-RUN rm -rf {{ ctx.prefix }}/include {{ ctx.prefix }}/lib/cmake {{ ctx.prefix }}/lib/pkgconfig \\
-       {{ ctx.prefix }}/share/bash-completion {{ ctx.prefix }}/bin/gdal-config \\
-{%- if ctx.tools %}
-    && for tool in {{ ctx.prefix }}/bin/*; do ln -s "$tool" /opt/venv/bin/; done
+RUN rm -rf {{ prefix }}/include {{ prefix }}/lib/cmake {{ prefix }}/lib/pkgconfig \\
+       {{ prefix }}/share/bash-completion {{ prefix }}/bin/gdal-config \\
+{%- if tools %}
+    && for tool in {{ prefix }}/bin/*; do ln -s "$tool" /opt/venv/bin/; done
 {%- else %}
-       {{ ctx.prefix }}/bin
+       {{ prefix }}/bin
 {%- endif %}"""
+
+
+def stack_record(lock: Lock, spec: Spec, gdal: UpstreamSource) -> str:
+    """What built the stack, as JSON for the image's GISBOX_STACK (the fingerprint's
+    "stack")."""
+    record = {
+        "strategy": "source",
+        "gdal": {
+            "version": gdal.upstream, "debian_version": gdal.version, "sha256": gdal.sha256,
+            "suite": gdal.suite, "drivers": list(spec.stack.gdal_drivers),
+        },
+        **{lib: {"version": v, "from": "debian"} for lib, v in lock.os_libraries.items()
+           if lib != "gdal"},
+    }  # fmt: skip
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -157,11 +156,10 @@ class SourceStrategy(SystemStrategy):
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
         (gdal,) = lock.upstream_sources
-        build = GdalBuild(
-            python=lock.target.python, url=gdal.url, sha256=gdal.sha256, version=gdal.upstream,
-            prefix=PREFIX, cmake_options=tuple(gdal_drivers.cmake_options(spec.stack.gdal_drivers)),
-            tools=spec.stack.tools,
-        )  # fmt: skip
+        stack = gdal_stack.recipe(lock, spec, gdal)
+        first = lock.target
+        words = {"prefix": PREFIX, "tools": spec.stack.tools, "arg": gdal_stack.STACK_ARG}
+        words["tag"] = stack.tag(first.base_layers, first.platform)
         compile_ctx = CompileContext(
             python=lock.target.python,
             sources=tuple(p.name for p in lock.sources),
@@ -169,19 +167,10 @@ class SourceStrategy(SystemStrategy):
             build_only=tuple(lock.build_only()),
             gdal_prefix=PREFIX,
         )
-        files = {"fetch_upstream.py": builder_script("fetch_upstream.py")}
+        files: dict[str, str] = {}
         for p in lock.sources:
             files[f"{p.name}.build.txt"] = requirements_txt(p.build)
             files[f"{p.name}.src.txt"] = f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n"
-        stack = {
-            "strategy": "source",
-            "gdal": {
-                "version": gdal.upstream, "debian_version": gdal.version, "sha256": gdal.sha256,
-                "suite": gdal.suite, "drivers": list(spec.stack.gdal_drivers),
-            },
-            **{lib: {"version": v, "from": "debian"} for lib, v in lock.os_libraries.items()
-               if lib != "gdal"},
-        }  # fmt: skip
         env = (
             ("PROJ_DATA", "/usr/share/proj"),
             ("GDAL_DATA", f"{PREFIX}/share/gdal"),
@@ -189,7 +178,8 @@ class SourceStrategy(SystemStrategy):
         )
         return Contribution(
             fragments=Fragments(
-                header=render_string(HEADER, build),
+                header=render_string(HEADER, gdal),
+                stages=render_string(STACK_STAGE, None, **words),
                 # one PROJ (the base's) and one GDAL: their data for the build-time check
                 # and every runtime, and the drivers `gisbox check` expects
                 python_env=f"ENV {' '.join(f'{k}={json.dumps(v)}' for k, v in env)}",
@@ -197,19 +187,20 @@ class SourceStrategy(SystemStrategy):
                 # builder's cache does not depend on it)
                 runtime_env=(
                     *env,
-                    ("GISBOX_STACK", json.dumps(stack, sort_keys=True, separators=(",", ":"))),
+                    ("GISBOX_STACK", stack_record(lock, spec, gdal)),
                 ),
                 builder_inputs="COPY .gisbox/build /tmp/gisbox/build",
                 builder_steps="\n".join(
                     (
-                        render_string(GDAL_BUILD, build),
+                        render_string(COPY_STACK, gdal, **words),
                         render_string(COMPILE, compile_ctx),
-                        render_string(PRUNE, build),
+                        render_string(PRUNE, None, **words),
                     )
                 ),
                 runtime_dirs=(PREFIX,),
             ),
             context_files=files,
+            stack=stack,
         )
 
 

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gisbox.runtime.where import fix, image_packages
 from gisbox.runtime.workloads import WorkloadInputError
 from gisbox.runtime.workloads.inputs import ensure_crs, missing, read_layer
 
@@ -34,7 +35,7 @@ def _require(kind: str) -> None:
     if absent:
         raise WorkloadInputError(
             f"gisbox eval of {kind} files needs {', '.join(absent)}, not installed here",
-            "on a host: pip install 'gisbox[workloads]'; in an image: the analysis profile",
+            fix(host="pip install 'gisbox[workloads]'", image=image_packages(*absent)),
         )
 
 

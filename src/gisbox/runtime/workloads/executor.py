@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
+from gisbox.runtime.where import fix, image_packages
 from gisbox.runtime.workloads import WorkloadInputError
 from gisbox.runtime.workloads.inputs import Progress, missing, no_progress
 
@@ -153,7 +154,10 @@ def connect(address: str | None) -> Any:
     if missing("distributed"):
         raise WorkloadInputError(
             f"--cluster {address}: this environment has no `distributed`",
-            "use the analysis profile, or add distributed to [python] packages",
+            fix(
+                host="pip install 'gisbox[cluster]' (the client's Dask must match the cluster's)",
+                image=image_packages("distributed"),
+            ),
         )
     from distributed import Client
 

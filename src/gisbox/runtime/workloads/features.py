@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gisbox.runtime.where import fix, image_packages
 from gisbox.runtime.workloads import WorkloadInputError
 from gisbox.runtime.workloads.executor import explain_failure
 from gisbox.runtime.workloads.inputs import file_versions, missing, read_layer
@@ -176,7 +177,7 @@ def run(req: FeaturesRequest, client: Any = None) -> tuple[dict[str, Any], Any]:
         if missing("dask_geopandas"):
             raise WorkloadInputError(
                 "gisbox run features --cluster needs dask-geopandas",
-                "use the analysis profile, or add dask-geopandas to [python] packages",
+                fix(host="pip install 'gisbox[cluster]'", image=image_packages("dask-geopandas")),
             )
         import dask_geopandas
 

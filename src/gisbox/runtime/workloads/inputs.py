@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gisbox.runtime.atomic import write_text_atomic
+from gisbox.runtime.where import fix, image_packages
 from gisbox.runtime.workloads import WorkloadInputError
 
 NEEDS = {  # what each workload imports; checked before any work
@@ -41,8 +42,7 @@ def require(workload: str) -> None:
     if absent:
         raise WorkloadInputError(
             f"gisbox run {workload} needs {', '.join(absent)}, not installed in this environment",
-            "use the analysis profile (gisbox init --profile analysis), or add them to "
-            "[python] packages in gisbox.toml; on a host: pip install 'gisbox[workloads]'",
+            fix(host="pip install 'gisbox[workloads]'", image=image_packages(*absent)),
         )
 
 
@@ -146,7 +146,8 @@ def vector_format(path: Path, option: str = "--out") -> str:
     if fmt == "GeoParquet" and importlib.util.find_spec("pyarrow") is None:
         raise WorkloadInputError(
             f"{option} {path}: writing GeoParquet needs pyarrow, not installed here",
-            "name it .gpkg (GeoPackage), or add pyarrow (the analysis profile has it)",
+            "name it .gpkg (GeoPackage), or "
+            + fix(host="pip install pyarrow", image=image_packages("pyarrow")),
         )
     return fmt
 
