@@ -123,12 +123,6 @@ class FakeEngine(ContainerEngine):
         self.calls.append(("push_index", (target, tuple(images))))
         return "sha256:" + hashlib.sha256(" ".join(images).encode()).hexdigest()
 
-    def import_rootfs(
-        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
-    ) -> str:
-        self.calls.append(("import", ref))
-        return self.add_image(ref).id
-
     def relabel(
         self,
         image: str,
@@ -148,6 +142,9 @@ class FakeEngine(ContainerEngine):
 
     def save(self, ref: str, dest: Path) -> None:
         dest.write_text(json.dumps(ref))
+
+    def load(self, archive: Path) -> None:
+        self.calls.append(("load", archive))
 
     def list_images(self, label: str) -> list[ImageInfo]:
         key = label.split("=", 1)[0]

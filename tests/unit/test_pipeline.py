@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gisbox.engines.base import Completed
+import gisbox.engines.registry as engines
+from gisbox.engines.base import Completed, EngineKind
 from gisbox.image.build import build_image
 from gisbox.image.options import BuildOptions
 from gisbox.image.push import push
@@ -115,12 +116,59 @@ def test_system_lock_caps_bindings_and_pins_their_sources(tmp_path: Path) -> Non
     assert {b.name for b in pyproj.build} == {"cython", "setuptools", "wheel"}
 
 
-def test_no_base_says_to_make_one() -> None:
+@pytest.fixture
+def other_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
+    """The one other engine the registry finds (instead of this machine's)."""
+    other = FakeEngine(name="other")
+    kinds = {
+        "fake": EngineKind(name="fake", detect=FakeEngine, order=0),
+        "other": EngineKind(name="other", detect=lambda: other, order=1),
+    }
+    monkeypatch.setattr(engines, "engine_kinds", lambda: kinds)
+    return other
+
+
+def test_no_base_with_no_make_base_says_to_make_one(other_engine: FakeEngine) -> None:
     engine = FakeEngine()
     with pytest.raises(EngineError) as exc:
-        resolve_lock(spec_of("wheels", ["rasterio"]), engine, index_for=lambda t, s: FakeIndex({}))
+        resolve_lock(
+            spec_of("wheels", ["rasterio"]), engine, index_for=lambda t, s: FakeIndex({}),
+            make_base=False,
+        )  # fmt: skip
     assert exc.value.hint and "gisbox base --engine fake" in exc.value.hint
+    assert "--no-make-base" in exc.value.hint
     assert engine.called("pull") == [BASE] and not engine.called("run")
+
+
+def test_a_missing_base_is_copied_from_the_other_engine_or_made(
+    other_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gisbox.locking import debootstrap
+
+    made: list[tuple[str, str | None]] = []
+
+    def make_base(engine: FakeEngine, reference: str, **kw: object) -> str:
+        made.append((reference, kw.get("platform")))  # type: ignore[arg-type]
+        return engine.add_image(reference).id
+
+    monkeypatch.setattr(debootstrap, "make_base", make_base)
+    steps: list[str] = []
+    engine = probing_engine()
+    del engine.images[BASE]
+    resolve_lock(spec_of("wheels", ["rasterio"]), engine, steps.append,
+                 index_for=lambda t, s: FakeIndex(VERSIONS))  # fmt: skip
+    assert made == [(BASE, "linux/amd64")] and not engine.called("load")
+    assert any("making the base debian:bookworm-slim (linux/amd64)" in s for s in steps)
+    # the other engine holds it: copied (save | load), nothing made
+    made.clear()
+    other_engine.add_image(BASE)
+    engine = probing_engine()
+    del engine.images[BASE]
+    engine.load = lambda archive: engine.add_image(BASE) and None  # type: ignore[method-assign]
+    resolve_lock(spec_of("wheels", ["rasterio"]), engine, steps.append,
+                 index_for=lambda t, s: FakeIndex(VERSIONS))  # fmt: skip
+    assert made == [] and any("copying the base debian:bookworm-slim from other" in s
+                              for s in steps)  # fmt: skip
 
 
 def fingerprint(errors: int = 0) -> str:

@@ -81,13 +81,14 @@ SPEC = {
 }
 
 
-def lock_for(engine: FakeEngine, missing: tuple[str, ...] = ()) -> Lock:
+def lock_for(engine: FakeEngine, missing: tuple[str, ...] = (), make_base: bool = True) -> Lock:
     amd, arm64 = FakeIndex({"rasterio": "1.0", "numpy": "2.0"}), ArmIndex({"rasterio": "1.0"})
     arm64.missing = missing
     indexes = {"linux/amd64": amd, "linux/arm64": arm64}
     return resolve_lock(
-        parse_spec(SPEC, "gisbox.toml"), engine, index_for=lambda t, s: indexes[t.platform]
-    )
+        parse_spec(SPEC, "gisbox.toml"), engine, index_for=lambda t, s: indexes[t.platform],
+        make_base=make_base,
+    )  # fmt: skip
 
 
 def test_local_names_of_bases_and_tags_per_platform() -> None:
@@ -120,11 +121,16 @@ def test_a_platform_without_a_wheel_of_a_locked_version_fails_the_lock_naming_bo
     assert "rasterio==1.0" in exc.value.message
 
 
-def test_a_platform_whose_base_is_missing_says_how_to_make_it() -> None:
+def test_a_platform_whose_base_is_missing_says_how_to_make_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gisbox.engines.registry as engines
+
+    monkeypatch.setattr(engines, "engine_kinds", dict)  # no other engine to copy from
     engine = engine_with_bases()
     del engine.images[ARM_BASE]
     with pytest.raises(Exception, match="gisbox base --engine fake --platform linux/arm64"):
-        lock_for(engine)
+        lock_for(engine, make_base=False)
 
 
 def test_platforms_are_validated() -> None:

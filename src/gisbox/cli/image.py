@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from gisbox.cli.options import engine_option, json_option, project_option, workloads_option
+from gisbox.cli.options import (
+    engine_option,
+    json_option,
+    no_make_base_option,
+    project_option,
+    workloads_option,
+)
 from gisbox.plugins.names import runtime_names
 
 
@@ -40,6 +46,7 @@ from gisbox.plugins.names import runtime_names
     help="Skip the SBOM (about 10 s less): no .gisbox/sbom.cdx.json and no io.gisbox.sbom-digest "
     "label. For development builds; `gisbox sbom` writes one later.",
 )
+@no_make_base_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def build(
     project: Path,
@@ -50,6 +57,7 @@ def build(
     runtime: str | None,
     workloads: bool,
     no_sbom: bool,
+    no_make_base: bool,
     as_json: bool,
 ) -> None:
     """Render, build, verify inside the image, report."""
@@ -64,8 +72,9 @@ def build(
         loaded = loaded.with_runtime(runtime)
     chosen = select_engine(engine)
     options = BuildOptions(
-        ca_cert=ca_cert, netrc=netrc, no_cache=no_cache, workloads=workloads, sbom=not no_sbom
-    )
+        ca_cert=ca_cert, netrc=netrc, no_cache=no_cache, workloads=workloads,
+        sbom=not no_sbom, make_base=not no_make_base,
+    )  # fmt: skip
     with progress(not as_json) as shown:
         reports = build_all(loaded, chosen, options, shown)
     print_builds(reports, as_json)

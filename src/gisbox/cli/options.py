@@ -48,3 +48,9 @@ workloads_option = click.option(
     help="Also run small deterministic spatial workloads; their numbers join the fingerprint.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+no_make_base_option = click.option(
+    "--no-make-base",
+    is_flag=True,
+    help="Refuse when the base is missing (it is otherwise pulled, copied from the other "
+    "engine, or made from a Debian mirror like `gisbox base`).",
+)

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
-from gisbox.cli.options import engine_option, platform_choice, project_option
+from gisbox.cli.options import (
+    engine_option,
+    no_make_base_option,
+    platform_choice,
+    project_option,
+)
 
 
 @click.command()
@@ -29,7 +34,8 @@ def init(profile: str, force: bool, project: Path) -> None:
 @project_option
 @engine_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-def lock(project: Path, engine: str | None, quiet: bool) -> None:
+@no_make_base_option
+def lock(project: Path, engine: str | None, quiet: bool, no_make_base: bool) -> None:
     """Resolve gisbox.lock: exact versions and sha256 hashes for the image's platform."""
     from gisbox.cli.output import console, progress
     from gisbox.engines.registry import select_engine
@@ -42,7 +48,7 @@ def lock(project: Path, engine: str | None, quiet: bool) -> None:
     spec = load_spec(paths.spec)
     chosen = select_engine(engine)
     with progress(not quiet) as shown:
-        result = resolve_lock(spec, chosen, shown.on_step)
+        result = resolve_lock(spec, chosen, shown.on_step, make_base=not no_make_base)
     result = keep_epoch(result, paths.lock)
     write_lock(result, paths.lock)
     console.print(

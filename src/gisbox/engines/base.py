@@ -230,13 +230,6 @@ class ContainerEngine(ABC):
         platform); its digest."""
 
     @abstractmethod
-    def import_rootfs(
-        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
-    ) -> str:
-        """A single-layer image from a root filesystem tar stream, for `platform` (the
-        host's when None); its id."""
-
-    @abstractmethod
     def relabel(
         self,
         image: str,
@@ -251,6 +244,10 @@ class ContainerEngine(ABC):
     @abstractmethod
     def save(self, ref: str, dest: Path) -> None:
         """`docker save`-format archive of `ref` at `dest`."""
+
+    @abstractmethod
+    def load(self, archive: Path) -> None:
+        """Load a `docker save`-format archive (its images keep their ids and tags)."""
 
     @abstractmethod
     def list_images(self, label: str) -> list[ImageInfo]:

@@ -7,9 +7,7 @@ import ipaddress
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +23,6 @@ from gisbox.engines.base import (
     ImageInfo,
     RunOptions,
 )
-from gisbox.project.platforms import host_platform
 from gisbox.runtime.errors import EngineError
 
 
@@ -271,46 +268,11 @@ class CliEngine(ContainerEngine):
     def tag(self, source: str, target: str) -> None:
         self.command("tag", source, target)
 
-    def import_rootfs(
-        self, tar: IO[bytes], ref: str, *, cmd: Sequence[str], platform: str | None = None
-    ) -> str:
-        if platform is not None and platform != host_platform():
-            # `import` records the host's architecture: build FROM scratch for the platform
-            with tempfile.TemporaryDirectory(prefix="gisbox-rootfs-") as tmp:
-                context = Path(tmp)
-                with open(context / "rootfs.tar", "wb") as out:
-                    shutil.copyfileobj(tar, out)
-                dockerfile = context / "Dockerfile"
-                dockerfile.write_text(
-                    f"FROM scratch\nADD rootfs.tar /\nCMD {json.dumps(list(cmd))}\n"
-                )
-                request = BuildRequest(
-                    context=context, dockerfile=dockerfile, tag=ref, platform=platform
-                )
-                result = self.build(request, lambda _line: None)
-                if result.returncode != 0:
-                    raise EngineError(
-                        f"{self.name} build of {ref} for {platform} failed: "
-                        + "\n".join(result.lines[-10:])
-                    )
-            return self.inspect(ref).id
-        change = f"CMD {json.dumps(list(cmd))}"
-        res = subprocess.run(
-            [self.path, "import", "--change", change, "-", ref],
-            stdin=tar,
-            capture_output=True,
-            env=self.env(),
-            timeout=1800,
-            check=False,
-        )
-        if res.returncode != 0:
-            raise EngineError(
-                f"{self.name} import of {ref} failed: {res.stderr.decode(errors='replace')}"
-            )
-        return self.inspect(ref).id
-
     def save(self, ref: str, dest: Path) -> None:
         self.command("save", "-o", str(dest), ref, timeout=1800)
+
+    def load(self, archive: Path) -> None:
+        self.command("load", "-i", str(archive), timeout=1800)
 
     @contextmanager
     def export_filesystem(self, ref: str) -> Iterator[IO[bytes]]:

@@ -114,7 +114,7 @@ def build_image(
     platform = platform or project.lock.target.platform
     reference = project.reference_for(platform)
     secrets, ca_said = build_secrets(options.ca_cert, options.netrc)
-    local_base = prepare_base(project, engine, platform, progress)
+    local_base = prepare_base(project, engine, platform, options.make_base, progress)
     start_interval = engine.supports_start_interval()
     rendered, dockerfile = render_context(project, start_interval, progress)
     build_args, stack = build_arguments(project, engine, rendered, platform, local_base, progress)
@@ -158,11 +158,13 @@ def build_image(
 
 
 def prepare_base(
-    project: Project, engine: ContainerEngine, platform: str, progress: Progress
+    project: Project, engine: ContainerEngine, platform: str, make: bool, progress: Progress
 ) -> str:
-    """The local base for `platform`, present and the one the lock pins."""
+    """The local base for `platform`, present (or made) and the one the lock pins."""
     progress.on_step(f"checking the base image {project.spec.image.base} for {platform}")
-    local_base = ensure_base(engine, project.spec.image.base, platform)
+    local_base = ensure_base(
+        engine, project.spec.image.base, platform, make=make, progress=progress
+    )
     check_base_pin(engine, local_base, project, platform)
     return local_base
 

@@ -14,6 +14,7 @@ class BuildOptions:
     no_cache: bool = False  # build without the engine's layer cache
     workloads: bool = False  # `gisbox check --workloads` in the image
     sbom: bool = True  # write the SBOM and label its digest
+    make_base: bool = True  # a missing base is copied from the other engine or made
 
 
 DEFAULTS = BuildOptions()

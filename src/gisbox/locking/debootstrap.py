@@ -5,8 +5,9 @@ slimmed the way the official `-slim` images are (documentation except
 copyright files, man pages, info pages and locales are dropped, and dpkg is
 configured to keep dropping them), made reproducible (run records removed, dates clamped
 to the newest package's: `gisbox.builder.reproducible`), archived in name order and
-imported into the engine. The same package set gives the same layer digest, the digest the
-lock pins (`Target.base_layers`). Which bases can be
+loaded into the engine as an image gisbox writes itself (`gisbox.locking.base_archive`):
+the same package set gives the same layer digest, the digest the lock pins
+(`Target.base_layers`), and the same image id. Which bases can be
 made is the base family's answer (`Family.debootstrap_suite`).
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from gisbox.builder.reproducible import normalise
 from gisbox.engines.base import ContainerEngine
+from gisbox.locking.base_archive import copy_hashed, write_archive
 from gisbox.plugins.registry import family_for
 from gisbox.project.platforms import PLATFORMS, host_platform, platform_base
 from gisbox.runtime.errors import EngineError, UsageError
@@ -147,6 +149,37 @@ def archive_argv(root: Path, epoch: int) -> list[str]:
     ]
 
 
+def load_rootfs(
+    engine: ContainerEngine,
+    root: Path,
+    work: Path,
+    *,
+    local: str,
+    arch: str,
+    epoch: int,
+    created_by: str,
+) -> str:
+    """Archive `root` as one layer, write the image around it (`base_archive`) and load
+    it as `local`; its id, which depends on the content and the date only."""
+    tar = subprocess.Popen(archive_argv(root, epoch), stdout=subprocess.PIPE)
+    assert tar.stdout is not None
+    layer = work / "layer.tar"
+    try:
+        diff_id = copy_hashed(tar.stdout, layer)
+    finally:
+        tar.stdout.close()
+        if tar.wait() != 0:
+            raise EngineError("tar of the debootstrapped root filesystem failed")
+    archive = work / "image.tar"
+    image_id = write_archive(
+        archive, layer=layer, diff_id=diff_id, tag=local, arch=arch, epoch=epoch,
+        created_by=created_by,
+    )  # fmt: skip
+    layer.unlink()
+    engine.load(archive)
+    return image_id
+
+
 def make_base(
     engine: ContainerEngine,
     reference: str,
@@ -190,13 +223,8 @@ def make_base(
         slim_rootfs(root, suite, mirror)
         epoch = base_epoch(root)
         normalise(str(root), epoch)
-        on_line(f"importing the root filesystem as {local} ({platform}), dated {epoch}")
-        tar = subprocess.Popen(archive_argv(root, epoch), stdout=subprocess.PIPE)
-        assert tar.stdout is not None
-        try:
-            image_id = engine.import_rootfs(tar.stdout, local, cmd=["bash"], platform=platform)
-        finally:
-            tar.stdout.close()
-            if tar.wait() != 0:
-                raise EngineError("tar of the debootstrapped root filesystem failed")
+        on_line(f"loading the root filesystem as {local} ({platform}), dated {epoch}")
+        made_by = f"gisbox base: debootstrap --variant=minbase {suite} ({arch}) from {mirror}"
+        image_id = load_rootfs(engine, root, Path(tmp), local=local, arch=arch, epoch=epoch,
+                               created_by=made_by)  # fmt: skip
         return image_id

@@ -24,6 +24,7 @@ from gisbox.locking.bases import ensure_base
 from gisbox.locking.pyindex import PythonIndex, UvIndex, python_platform
 from gisbox.plugins.api import BaseFacts, Family, Plan, Runtime, Strategy
 from gisbox.plugins.registry import family_for, runtime_named, strategy_named
+from gisbox.progress import Progress
 from gisbox.project.lockfile import Lock, OsPackage, PythonPackage, SourcePackage, Target
 from gisbox.project.spec import LOCK_FORMAT, Spec
 from gisbox.runtime.errors import LockError
@@ -59,11 +60,13 @@ class Plugins:
 
 def probe(
     spec: Spec, engine: ContainerEngine, platform: str, plugins: Plugins,
-    progress: Callable[[str], None],
+    progress: Callable[[str], None], make_base: bool = True,
 ) -> tuple[BaseFacts, Target]:  # fmt: skip
     """Probe the base for `platform`: its facts and the lock's target."""
     image = spec.image
-    local = ensure_base(engine, image.base, platform)
+    local = ensure_base(
+        engine, image.base, platform, make=make_base, progress=Progress(on_step=progress)
+    )
     progress(f"reading the package index of {local} ({platform}, {plugins.family.name} family)")
     facts = probe_base(
         engine,
@@ -132,11 +135,14 @@ def resolve_lock(
     engine: ContainerEngine,
     progress: Callable[[str], None] = lambda _m: None,
     index_for: IndexFactory = uv_index,
+    *,
+    make_base: bool = True,
 ) -> Lock:
-    """Resolve the spec into a lock (the engine runs the probe in the base)."""
+    """Resolve the spec into a lock (the engine runs the probe in the base, made when
+    missing unless not `make_base`)."""
     plugins = Plugins.of(spec)
     first, *others = spec.image.targets
-    facts, target = probe(spec, engine, first, plugins, progress)
+    facts, target = probe(spec, engine, first, plugins, progress, make_base)
     index = index_for(target, spec)
     plan = plugins.strategy.plan(spec, facts)
     say_plan(plan, progress)
@@ -153,9 +159,8 @@ def resolve_lock(
         os_packages=list(facts.packages), rootfs=list(facts.rootfs),
     )  # fmt: skip
     for platform in others:
-        resolved = add_platform(
-            spec, engine, platform, plugins, plan, resolved, progress, index_for
-        )
+        probed = probe(spec, engine, platform, plugins, progress, make_base)
+        resolved = add_platform(spec, probed, plan, resolved, progress, index_for)
     return Lock(
         format=LOCK_FORMAT,
         input_digest=spec.input_digest(),
@@ -185,18 +190,17 @@ def say_plan(plan: Plan, progress: Callable[[str], None]) -> None:
 
 def add_platform(
     spec: Spec,
-    engine: ContainerEngine,
-    platform: str,
-    plugins: Plugins,
+    probed: tuple[BaseFacts, Target],
     plan: Plan,
     resolved: Resolved,
     progress: Callable[[str], None],
     index_for: IndexFactory,
 ) -> Resolved:
-    """`resolved` with one more platform: probed in its own base, the first platform's
-    versions resolved again for it."""
+    """`resolved` with one more platform (`probed`: its own base's facts and target), the
+    first platform's versions resolved again for it."""
     first = resolved.targets[0]
-    facts, other = probe(spec, engine, platform, plugins, progress)
+    facts, other = probed
+    platform = other.platform
     if other.python_full != first.python_full:
         raise LockError(
             f"{spec.image.base} has Python {first.python_full} for {first.platform} but "
