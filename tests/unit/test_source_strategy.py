@@ -75,12 +75,14 @@ def test_unknown_drivers_and_a_stack_without_the_strategy_are_spec_errors() -> N
         parse_spec({"stack": {"tools": True}}, "<test>")
 
 
-def test_the_drivers_and_suites_make_the_lock_stale_the_tools_do_not() -> None:
+def test_the_drivers_suites_and_tools_make_the_lock_stale() -> None:
     base = spec_of([])
     more = spec_of([], {"gdal_drivers": [*gdal_drivers.CORE, "netCDF"]})
     tools = spec_of([], {"tools": True})
     assert base.input_digest() != more.input_digest()
-    assert base.input_digest() == tools.input_digest()
+    # the tools bring Debian's PROJ programs (projinfo) into the runtime: the lock pins them
+    assert base.input_digest() != tools.input_digest()
+    assert tools.os_packages() == ("proj-bin",) and base.os_packages() == ()
     assert "stack" not in parse_spec({}, "<test>").lock_inputs()  # other strategies: as before
 
 

@@ -290,16 +290,20 @@ class Spec(_Frozen):
 
     def stack_inputs(self) -> dict[str, Any]:
         """What of [stack] the lock depends on (the drivers' libraries, where GDAL is
-        looked up); `tools` only changes what the image copies."""
+        looked up); `tools` reaches it through `os_packages` (proj-bin)."""
         return {
             "gdal_drivers": sorted(self.stack.gdal_drivers),
             "suites": list(self.stack.suites),
         }
 
     def os_packages(self) -> tuple[str, ...]:
-        """The runtime's extra OS packages: the spec's, plus tini for a service."""
-        extra = ("tini",) if self.service.enabled and "tini" not in self.image.os_packages else ()
-        return (*self.image.os_packages, *extra)
+        """The runtime's extra OS packages: the spec's, plus tini for a service, plus
+        Debian's PROJ programs (projinfo, cs2cs: the PROJ the bindings use) with strategy
+        "source" and `[stack] tools`."""
+        extra = ["tini"] if self.service.enabled else []
+        if self.image.strategy == "source" and self.stack.tools:
+            extra.append("proj-bin")
+        return (*self.image.os_packages, *(e for e in extra if e not in self.image.os_packages))
 
     def index_args(self) -> tuple[str, ...]:
         """uv's options for the spec's package indexes."""

@@ -35,6 +35,10 @@ assert "netCDF" not in drivers and "PDF" not in drivers, "undeclared drivers sta
 # [stack] tools: the programs run the same library as the bindings
 info = subprocess.run(["gdalinfo", "--version"], capture_output=True, text=True).stdout
 assert info.split()[:2] == ["GDAL", gdal], info
+# ...and projinfo (Debian's proj-bin) the same PROJ as pyproj
+ran = subprocess.run(["projinfo"], capture_output=True, text=True)
+proj = ran.stdout + ran.stderr
+assert f"Rel. {pyproj.proj_version_str}," in proj, proj
 fingerprint = verify_common.gisbox_check()
 stack = fingerprint["stack"]  # what built it, as the image declares (GISBOX_STACK)
 assert stack["strategy"] == "source" and stack["gdal"]["version"] == gdal, stack

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gisbox.runtime.check.findings import Findings
+from gisbox.runtime.where import fix
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,35 @@ def check_ca_bundles(
             ),
             f"point {variable} at a PEM bundle, or unset it",
         )
+    out["config.ca.used"] = used = bundles_used(now)
+    files = {os.path.realpath(v.split("=", 1)[1]) for v in used.values() if "=" in v}
+    if len(files) > 1:
+        findings.add(
+            "config.ca-bundles-differ",
+            "warning",
+            "the libraries of this process trust different CA bundles (after the bindings' "
+            "imports): " + "; ".join(f"{lib}: {v}" for lib, v in used.items())
+            + ". A private CA in one is refused by the others",
+            fix(
+                host="set GDAL_CURL_CA_BUNDLE and PROJ_CURL_CA_BUNDLE to your bundle too "
+                "(rasterio's and pyogrio's imports set them to certifi's when unset)",
+                image="set SSL_CERT_FILE alone (every library in the image follows it), or "
+                "each variable named above to the same bundle",
+            ),
+        )  # fmt: skip
     return out
+
+
+def bundles_used(env: dict[str, str]) -> dict[str, str]:
+    """Each library's CA bundle as a process with this environment uses it: "VAR=path",
+    or the library's fallback when no variable it reads is set."""
+    used = {}
+    for reader in CA_READERS:
+        chosen = deciding(reader, env)
+        used[reader.library.split(" (")[0]] = (
+            f"{chosen[0]}={chosen[1]}" if chosen else f"none set: {reader.fallback}"
+        )
+    return used
 
 
 def writable_dir(path: str) -> bool:
