@@ -23,7 +23,7 @@ from gisbox.plugins.api import StackRecipe
 from gisbox.project.project import Project
 from gisbox.render.context import stack_recipe
 from gisbox.render.dockerfile import render
-from gisbox.runtime.errors import BuildError
+from gisbox.runtime.errors import BuildError, UsageError
 from tests.fakes import FakeEngine, completed
 
 SOURCE = Path(__file__).parents[1] / "projects" / "source"
@@ -189,3 +189,35 @@ def test_stack_ls_rm_and_push(project: Path, monkeypatch: pytest.MonkeyPatch) ->
     res = runner.invoke(cli, ["stack", "rm", key[:8]])
     assert res.exit_code == 0 and f"removed {tag}" in res.output
     assert not engine.exists(tag) and engine.exists("gisbox-test/other:latest")
+
+
+def test_a_missing_stack_is_pulled_from_where_stack_push_put_it(project: Path) -> None:
+    loaded = Project.load(project)
+    engine = in_image(loaded)
+    key = key_of(loaded)
+    remote_repo = "127.0.0.1:5000/gisbox/stack"
+
+    def pull(ref: str, platform: str | None = None) -> str | None:
+        engine.calls.append(("pull", ref))
+        engine.add_image(ref, **{KEY_LABEL: key})
+        return None
+
+    engine.pull = pull  # type: ignore[method-assign]
+    options = BuildOptions(sbom=False, stack_from=remote_repo)
+    report = build_image(loaded, engine, options)
+    (only,) = engine.called("build")  # the project's: nothing compiled
+    assert only.tag == "gisbox-test/source:latest"
+    remote = f"{remote_repo}:{str(report.stack['tag']).split(':')[1]}"
+    assert engine.called("pull")[-1] == remote and report.stack["pulled_from"] == remote
+    assert engine.exists(str(report.stack["tag"]))
+    with pytest.raises(UsageError, match="names a tag"):
+        build_image(Project.load(project), in_image(loaded),
+                    BuildOptions(sbom=False, stack_from=f"{remote_repo}:v1"))  # fmt: skip
+
+
+def test_a_registry_without_the_stack_means_compiling_it(project: Path) -> None:
+    loaded = Project.load(project)
+    engine = in_image(loaded)  # its pull answers "no registry"
+    report = build_image(loaded, engine, BuildOptions(sbom=False, stack_from="reg.example/s"))
+    assert len(engine.called("build")) == 2 and report.stack["pulled_from"] == ""
+    assert engine.called("pull") == [f"reg.example/s:{str(report.stack['tag']).split(':')[1]}"]

@@ -47,6 +47,13 @@ from gisbox.plugins.names import runtime_names
     "label. For development builds; `gisbox sbom` writes one later.",
 )
 @no_make_base_option
+@click.option(
+    "--stack-from",
+    metavar="REGISTRY/REPO",
+    envvar="GISBOX_STACK_FROM",
+    help='Strategy "source": pull a missing stack image from here (where `gisbox stack '
+    "push` put it) before compiling it [env: GISBOX_STACK_FROM].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def build(
     project: Path,
@@ -58,6 +65,7 @@ def build(
     workloads: bool,
     no_sbom: bool,
     no_make_base: bool,
+    stack_from: str | None,
     as_json: bool,
 ) -> None:
     """Render, build, verify inside the image, report."""
@@ -73,7 +81,7 @@ def build(
     chosen = select_engine(engine)
     options = BuildOptions(
         ca_cert=ca_cert, netrc=netrc, no_cache=no_cache, workloads=workloads,
-        sbom=not no_sbom, make_base=not no_make_base,
+        sbom=not no_sbom, make_base=not no_make_base, stack_from=stack_from,
     )  # fmt: skip
     with progress(not as_json) as shown:
         reports = build_all(loaded, chosen, options, shown)

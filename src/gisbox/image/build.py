@@ -117,7 +117,9 @@ def build_image(
     local_base = prepare_base(project, engine, platform, options.make_base, progress)
     start_interval = engine.supports_start_interval()
     rendered, dockerfile = render_context(project, start_interval, progress)
-    build_args, stack = build_arguments(project, engine, rendered, platform, local_base, progress)
+    build_args, stack = build_arguments(
+        project, engine, rendered, platform, local_base, progress, options.stack_from
+    )
     request = BuildRequest(
         context=project.paths.root,
         dockerfile=dockerfile,
@@ -176,6 +178,7 @@ def build_arguments(
     platform: str,
     local_base: str,
     progress: Progress,
+    stack_from: str | None = None,
 ) -> tuple[tuple[tuple[str, str], ...], UsedStack | None]:
     """The build arguments: the platform's base, and the stack image of compiled
     libraries when the strategy has one, used or made first."""
@@ -184,7 +187,7 @@ def build_arguments(
         return args, None
     stack = ensure_stack(
         project, engine, rendered.stack, platform=platform, local_base=local_base,
-        progress=progress,
+        progress=progress, stack_from=stack_from,
     )  # fmt: skip
     return (*args, (STACK_ARG, stack.tag)), stack
 

@@ -15,6 +15,7 @@ class BuildOptions:
     workloads: bool = False  # `gisbox check --workloads` in the image
     sbom: bool = True  # write the SBOM and label its digest
     make_base: bool = True  # a missing base is copied from the other engine or made
+    stack_from: str | None = None  # REGISTRY/REPO to pull a missing stack image from
 
 
 DEFAULTS = BuildOptions()

@@ -31,10 +31,14 @@ class UsedStack:
 
     tag: str
     key: str
-    built_seconds: float | None  # None: it was there already
+    built_seconds: float | None  # None: it was there already, or pulled
+    pulled_from: str = ""  # the registry reference it was pulled from (--stack-from)
 
     def as_dict(self) -> dict[str, object]:
-        return {"tag": self.tag, "key": self.key, "built_seconds": self.built_seconds}
+        return {
+            "tag": self.tag, "key": self.key, "built_seconds": self.built_seconds,
+            "pulled_from": self.pulled_from,
+        }  # fmt: skip
 
 
 def ensure_stack(
@@ -45,15 +49,21 @@ def ensure_stack(
     platform: str,
     local_base: str,
     progress: Progress,
+    stack_from: str | None = None,
 ) -> UsedStack:
-    """The stack image of `recipe` for `platform`: the engine's, or built now from the
-    context `render_context` wrote under .gisbox/stack/ (its log: .gisbox/stack.log)."""
+    """The stack image of `recipe` for `platform`: the engine's, else pulled from
+    `stack_from` (REGISTRY/REPO, where `gisbox stack push` put it), else built now from
+    the context `render_context` wrote under .gisbox/stack/ (its log: .gisbox/stack.log)."""
     target = next(t for t in project.lock.targets if t.platform == platform)
     key = recipe.key(target.base_layers, platform)
     tag = recipe.tag(target.base_layers, platform)
     if engine.exists(tag) and engine.inspect(tag).labels.get(KEY_LABEL, key) == key:
         progress.on_step(f"using the stack image {tag} ({platform}): nothing to compile")
         return UsedStack(tag=tag, key=key, built_seconds=None)
+    if stack_from:
+        pulled = pull_stack(engine, stack_from, tag, key, platform, progress)
+        if pulled:
+            return UsedStack(tag=tag, key=key, built_seconds=None, pulled_from=pulled)
     progress.on_step(
         f"compiling the stack image {tag} ({platform}) with {engine.description}: "
         f"GDAL {recipe.labels.get(f'{STACK_LABEL}.gdal', recipe.name)} and the declared "
@@ -79,6 +89,27 @@ def ensure_stack(
             hint=f"full log: {log}; the stack's Dockerfile: {context / 'Dockerfile'}",
         )
     return UsedStack(tag=tag, key=key, built_seconds=round(time.monotonic() - started, 1))
+
+
+def pull_stack(
+    engine: ContainerEngine, stack_from: str, tag: str, key: str, platform: str,
+    progress: Progress,
+) -> str:  # fmt: skip
+    """Pull `tag`'s image from the repository `stack_from` and tag it `tag`; the
+    reference pulled, or "" when the registry has none with this key (then it is built)."""
+    if ":" in stack_from.rsplit("/", 1)[-1]:
+        raise UsageError(
+            f"--stack-from {stack_from!r} names a tag: stack images are found by their key",
+            hint="give the repository only, e.g. --stack-from registry.example.com/gisbox/stack",
+        )
+    remote = target_reference(stack_from, tag.split(":", 1)[1])
+    progress.on_step(f"pulling the stack image {remote} ({platform})")
+    error = engine.pull(remote, platform)
+    if error is None and engine.inspect(remote).labels.get(KEY_LABEL) == key:
+        engine.tag(remote, tag)
+        return remote
+    progress.on_step(f"{remote}: {error or 'another key'}; compiling it here instead")
+    return ""
 
 
 @dataclass(frozen=True, kw_only=True)
