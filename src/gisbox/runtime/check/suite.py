@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from gisbox.runtime.check import (
+    app_calls,
     bindings_data,
     environment,
     geometry,
@@ -169,6 +170,7 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
         "axis order": lambda: transforms.run_axis_order(modules, findings),
         "grids": lambda: transforms.run_grids(modules, findings, accuracy),
         "geometry": lambda: geometry.run_geometry(modules, findings),
+        "application calls": lambda: app_calls.run_app_calls(modules, findings),
     }
     workdir = environment.writable_temp_dir()
     if workdir is not None:  # without a temp dir the raster round trips cannot run
