@@ -91,3 +91,15 @@ def test_the_check_names_each_library_s_bundle_and_warns_when_they_differ(
     assert f"SSL_CERT_FILE={a}" in differ.message
     assert "GDAL_CURL_CA_BUNDLE and PROJ_CURL_CA_BUNDLE" in differ.hint  # a host's fix
     assert bundles_used({})["Python requests"] == "none set: certifi's bundle"
+
+
+def test_the_check_names_the_variable_the_user_set_not_the_derived_ones() -> None:
+    env = started(CURL_CA_BUNDLE="/nonexistent/ca.pem")
+    assert env["GISBOX_CA_FROM"] == "CURL_CA_BUNDLE"
+    findings = Findings()
+    check_ca_bundles(env, findings, network=True, now=env)
+    (broken,) = [f for f in findings.sorted() if f.id == "config.ca-bundle-unreadable"]
+    assert broken.message.startswith("CURL_CA_BUNDLE=/nonexistent/ca.pem is not a readable")
+    assert "GDAL" in broken.message and "Python ssl" in broken.message
+    assert started(SSL_CERT_FILE="/etc/a.pem")["GISBOX_CA_FROM"] == "SSL_CERT_FILE"
+    assert started()["GISBOX_CA_FROM"] == "CURL_CA_BUNDLE"  # the image's own, followed

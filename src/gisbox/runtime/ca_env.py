@@ -13,6 +13,9 @@ marks them as the image's defaults, not a user's choice).
   the first two to certifi's bundle only when they are unset, so a binding's import can
   no longer override the user's CA.
 - A variable the user set is never changed.
+- What it did is recorded for `gisbox check`: GISBOX_CA_FROM (the variable whose bundle
+  the others follow) and GISBOX_CA_SET (the variables it set), so a finding names the
+  variable the user set, not one derived from it.
 
 Standard library only.
 """
@@ -33,16 +36,23 @@ def apply(env: MutableMapping[str, str]) -> None:
         value = env.get(name, "")
         return value if value and value != default else ""
 
-    chosen = users("SSL_CERT_FILE") or users("CURL_CA_BUNDLE")
+    source = next((n for n in ("SSL_CERT_FILE", "CURL_CA_BUNDLE") if users(n)), "")
+    chosen = env[source] if source else ""
+    derived = []
     if chosen:
         for name in ("SSL_CERT_FILE", "CURL_CA_BUNDLE"):
             if not users(name):
                 env[name] = chosen
+                derived.append(name)
     curl = env.get("CURL_CA_BUNDLE") or env.get("SSL_CERT_FILE") or default
     if curl:
         for name in FOLLOWERS:
             if not env.get(name):
                 env[name] = curl
+                derived.append(name)
+    # the followers follow CURL_CA_BUNDLE: the user's, or the image's, or the user's other
+    env["GISBOX_CA_FROM"] = source if "CURL_CA_BUNDLE" in derived else "CURL_CA_BUNDLE"
+    env["GISBOX_CA_SET"] = ",".join(derived)
 
 
 if os.environ.get("GISBOX_DEFAULT_CA"):  # in an image gisbox built

@@ -63,6 +63,14 @@ def _readable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.R_OK)
 
 
+def ca_knob(env: dict[str, str]) -> dict[str, str]:
+    """The variables the image's CA knob (gisbox.runtime.ca_env) set -> the one they
+    follow."""
+    source = env.get("GISBOX_CA_FROM", "")
+    derived = [v for v in env.get("GISBOX_CA_SET", "").split(",") if v]
+    return dict.fromkeys(derived, source) if source else {}
+
+
 def check_ca_bundles(
     env: dict[str, str], findings: Findings, network: bool, now: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -74,8 +82,11 @@ def check_ca_bundles(
     out: dict[str, Any] = {}
     broken: dict[tuple[str, str], list[str]] = {}
     hidden: dict[tuple[str, str], set[str]] = {}
+    knob = ca_knob(env)
     for reader in CA_READERS:
         chosen = deciding(reader, env)
+        if chosen is not None and chosen[0] in knob:  # set by the image's CA knob from...
+            chosen = (knob[chosen[0]], chosen[1])  # ...the variable the user set
         ok = chosen is None or _readable(chosen[1])
         out[f"config.ca.{reader.library.split()[0].lower()}"] = ok
         if chosen is not None and not ok:
