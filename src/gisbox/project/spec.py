@@ -218,7 +218,7 @@ class StackSpec(_Frozen):
     gdal_drivers: StrTuple = gdal_drivers.CORE  # GDAL's short names
     # the suites of Debian's source archive GDAL's newest release is looked up in
     suites: StrTuple = ("trixie", "forky", "sid")
-    tools: bool = False  # GDAL's command-line programs (gdal, gdalinfo, ogr2ogr, …) in PATH
+    tools: bool = False  # GDAL's programs (gdal, gdalinfo, …) and Debian's proj-bin in PATH
 
     @field_validator("gdal_drivers")
     @classmethod
