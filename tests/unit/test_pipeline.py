@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from gisbox.image.build import build_image
 from gisbox.image.options import BuildOptions
 from gisbox.image.push import push
 from gisbox.locking.resolve import resolve_lock
-from gisbox.project.lockfile import Target, read_lock, write_lock
+from gisbox.project.lockfile import Target, read_lock, to_toml, write_lock
 from gisbox.project.project import Project
 from gisbox.project.spec import Spec, parse_spec
 from gisbox.runtime.errors import BuildError, EngineError, LockError, VerifyError
@@ -30,6 +31,8 @@ PINNED_BASE = read_lock(MINIMAL_LOCK).target.base_layers
 SHA = "a" * 64
 PROBE = f"""os debian 12
 glibc 2.36
+base libc6=2.36-9+deb12u9
+base dpkg=1.21.22
 python 3.11 3.11.2-6+deb12u9
 lib gdal 3.6.2+dfsg-1+b2
 lib proj 9.1.1-1+b1
@@ -73,6 +76,29 @@ def test_wheels_lock_from_the_probe_and_the_index() -> None:
     assert [p.name for p in lock.packages] == ["geopandas", "rasterio"]
     assert lock.uv.name == "uv" and lock.input_digest == spec.input_digest()
     assert lock.os_pins("builder") == ["binutils=2.40-2"] and not lock.sources
+    # the base's own packages, sorted: another machine's base can say what differs
+    assert lock.target.base_packages == ("dpkg=1.21.22", "libc6=2.36-9+deb12u9")
+    assert 'base_packages = [\n    "dpkg=1.21.22",' in to_toml(lock)
+
+
+def test_a_base_with_other_packages_says_which(project: Path) -> None:
+    lock_path = project / "gisbox.lock"
+    lock = read_lock(lock_path)
+    pinned = ("dpkg=1.21.22", "libc6=2.36-9+deb12u9", "tzdata=2024a-0+deb12u1")
+    write_lock(replace(lock, target=replace(lock.target, base_packages=pinned)), lock_path)
+    engine = in_image(base_layers=("sha256:" + "ab" * 32,))
+    dpkg = "dpkg=1.21.22\nlibc6=2.36-9+deb12u10\nnano=7.2-1\n"
+    answer = engine.on_run
+    engine.on_run = lambda image, command, user: (  # type: ignore[method-assign]
+        completed(dpkg) if command[0] == "dpkg-query" else answer(image, command, user)
+    )
+    with pytest.raises(LockError) as exc:
+        build_image(Project.load(project), engine)
+    assert (
+        "its packages differ: libc6 2.36-9+deb12u10 (the lock's 2.36-9+deb12u9); "
+        "nano 7.2-1 (not in the lock's base); no tzdata (the lock's base has "
+        "2024a-0+deb12u1)" in exc.value.message
+    )
 
 
 def test_gdal_bindings_need_the_system_strategy() -> None:

@@ -24,7 +24,7 @@ from gisbox.image.built import BuildReport
 from gisbox.image.cacert import find_ca_bundle
 from gisbox.image.options import DEFAULTS, BuildOptions
 from gisbox.image.stack import UsedStack, ensure_stack
-from gisbox.locking.bases import ensure_base
+from gisbox.locking.bases import ensure_base, package_differences
 from gisbox.plugins.gdal_stack import STACK_ARG
 from gisbox.progress import SILENT, Progress
 from gisbox.project.lockfile import LOCK_FILE
@@ -80,9 +80,11 @@ def check_base_pin(engine: ContainerEngine, local: str, project: Project, platfo
     target = next(t for t in project.lock.targets if t.platform == platform)
     found = engine.inspect(local).layers
     if found != target.base_layers:
+        differs = package_differences(engine, local, platform, target.base_packages)
         raise LockError(
             f"the base {local} ({platform}) is not the one {LOCK_FILE} pins: its layers are "
-            f"{', '.join(found) or 'none'}, the lock's {', '.join(target.base_layers) or 'none'}",
+            f"{', '.join(found) or 'none'}, the lock's {', '.join(target.base_layers) or 'none'}"
+            + (f"; its packages differ: {differs}" if differs else ""),
             hint="run `gisbox lock` to pin the base you have (its packages may have changed), "
             "or restore the pinned base",
         )

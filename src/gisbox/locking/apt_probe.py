@@ -77,6 +77,7 @@ class ProbeLines:
     depends: dict[str, list[str]] = field(default_factory=dict)
     scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stack: list[str] = field(default_factory=list)
+    base: list[str] = field(default_factory=list)
 
     def read(self, kind: str, rest: str, base: str) -> None:
         if kind in ("os", "glibc", "python"):
@@ -96,6 +97,8 @@ class ProbeLines:
             self.rootfs.append(rest)
         elif kind == "stack":
             self.stack.append(rest)
+        elif kind == "base":
+            self.base.append(rest)
         elif kind == "rootfs-root":
             self.rootfs_roots.append(rest)
         elif kind == "depends":
@@ -139,6 +142,7 @@ def parse_probe(text: str, base: str) -> BaseFacts:
         libs=lines.libs,
         rootfs=tuple(rootfs),
         stack=tuple(lines.stack),
+        base_packages=tuple(sorted(lines.base)),
         scripts={name: s for name, s in lines.scripts.items() if name in kept},
     )
 

@@ -91,3 +91,30 @@ def copy_from_other_engine(engine: ContainerEngine, local: str, progress: Progre
             engine.load(archive)
         return True
     return False
+
+
+def package_differences(
+    engine: ContainerEngine, local: str, platform: str, pinned: tuple[str, ...]
+) -> str:
+    """What the base `local`'s own packages differ in from `pinned` (name=version, what
+    the lock recorded of its base): "" when the same or unknown."""
+    from gisbox.engines.base import RunOptions
+
+    if not pinned:  # a lock made before gisbox recorded them
+        return ""
+    res = engine.run(
+        local, ["dpkg-query", "-W", "-f", "${Package}=${Version}\\n"],
+        options=RunOptions(platform=platform), timeout=120,
+    )  # fmt: skip
+    if res.returncode != 0:
+        return ""
+    have = dict(line.split("=", 1) for line in res.stdout.split() if "=" in line)
+    want = dict(pin.split("=", 1) for pin in pinned)
+    said = [
+        f"{n} {have[n]} (the lock's {want[n]})" for n in sorted(have.keys() & want.keys())
+        if have[n] != want[n]
+    ]  # fmt: skip
+    said += [f"{n} {have[n]} (not in the lock's base)" for n in sorted(have.keys() - want.keys())]
+    said += [f"no {n} (the lock's base has {want[n]})" for n in sorted(want.keys() - have.keys())]
+    more = f", and {len(said) - 8} more" if len(said) > 8 else ""
+    return "; ".join(said[:8]) + more

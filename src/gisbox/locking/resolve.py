@@ -93,6 +93,7 @@ def probe(
         python_full=facts.python_full,
         python_platform=python_platform(platform, facts.glibc),
         stack=facts.stack,
+        base_packages=facts.base_packages,
     )
     return facts, target
 

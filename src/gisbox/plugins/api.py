@@ -64,6 +64,7 @@ class BaseFacts:
     libs: dict[str, str]  # gdal/proj/geos -> upstream version (strategies that use them)
     rootfs: tuple[str, ...] = ()  # runtime = "distroless": the closure from an empty system
     stack: tuple[str, ...] = ()  # `stack PIN` lines: what a stack image installs
+    base_packages: tuple[str, ...] = ()  # `base PIN` lines: the base's own packages
     # runtime = "distroless": packages beyond gisbox's own closure -> their install scripts
     scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -106,6 +106,9 @@ class Target:
     # strategy "source": what the stack image installs to compile GDAL (name=version; apt's
     # closure of the -dev packages and compilers from the bare base), written when not empty
     stack: tuple[str, ...] = ()
+    # the base's own packages (name=version), so a base with other layers says what differs;
+    # written when not empty
+    base_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,8 +202,9 @@ def to_toml(lock: Lock) -> str:
         if not data[key]:
             del data[key]
     for target in (data["target"], *data.get("other_target", ())):
-        if not target["stack"]:
-            del target["stack"]
+        for key in ("stack", "base_packages"):
+            if not target[key]:
+                del target[key]
     if not lock.sources:  # the OS libraries only matter to what is compiled against them
         del data["source"], data["os_libraries"]
     ordered = {key: data[key] for key in TOML_ORDER if key in data}
