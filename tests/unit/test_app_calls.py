@@ -97,3 +97,11 @@ def test_the_readme_lists_every_variable_with_its_finding() -> None:
         row = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{name}` |")), None)
         assert row is not None, f"README: no row for {name}"
         assert f"`{variable.finding}`" in row, row
+
+
+def test_without_a_writable_temp_dir_the_writing_calls_are_left_out() -> None:
+    findings = Findings()
+    modules = {m: object() for m in ("pyproj", "rasterio", "pyogrio", "geopandas")}
+    out = app_calls.run_app_calls(modules, findings, can_write=False)
+    assert "app.rasterio.warp" in out and "app.pyproj.transform" in out
+    assert "app.rasterio.geotiff" not in out and "app.pyogrio.gpkg" not in out

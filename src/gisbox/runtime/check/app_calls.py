@@ -150,6 +150,7 @@ class Call:
     needs: tuple[str, ...]  # the modules it needs
     run: Callable[[], Any]
     good: Callable[[Any], bool]
+    writes: bool = False  # writes a temporary file: skipped without a writable temp dir
 
 
 PYPROJ, RASTERIO = "PROJ (pyproj)", "GDAL (rasterio)"
@@ -166,12 +167,12 @@ CALLS = {
              "rasterio.warp.transform('EPSG:4326', 'EPSG:3857', [lon], [lat])",
              RASTERIO, ("rasterio",), _rasterio_warp, _close),
         Call("rasterio.geotiff", "rasterio.open(path, 'w', driver='GTiff'), then read",
-             RASTERIO, ("rasterio",), _rasterio_geotiff, bool),
+             RASTERIO, ("rasterio",), _rasterio_geotiff, bool, writes=True),
         Call("osgeo.osr",
              "osr.CoordinateTransformation(EPSG:4326, EPSG:3857).TransformPoint(lat, lon)",
              "GDAL (osgeo)", ("osgeo.gdal",), _osr, _close),
         Call("pyogrio.gpkg", "pyogrio.write_dataframe(frame, 'a.gpkg'), then read",
-             "GDAL (pyogrio)", ("pyogrio", "geopandas"), _pyogrio_gpkg, bool),
+             "GDAL (pyogrio)", ("pyogrio", "geopandas"), _pyogrio_gpkg, bool, writes=True),
     )
 }  # fmt: skip
 
@@ -207,13 +208,16 @@ def outcome_without(call_id: str, variable: str) -> str:
         return "unknown"
 
 
-def run_app_calls(modules: dict[str, Any], findings: Findings) -> dict[str, Any]:
+def run_app_calls(
+    modules: dict[str, Any], findings: Findings, can_write: bool = True
+) -> dict[str, Any]:
     """Each application call with this environment; errors for wrong outcomes, naming the
-    variable that causes them when one does."""
+    variable that causes them when one does. Without a writable temporary directory
+    (`runtime.tmp-not-writable` says so) the calls that write files are left out."""
     set_here = {v: os.environ[v] for v in VARIABLES if os.environ.get(v)}
     out: dict[str, Any] = {"config.set": set_here}
     for call_id, call in CALLS.items():
-        if not all(m in modules for m in call.needs):
+        if not all(m in modules for m in call.needs) or (call.writes and not can_write):
             continue
         got = outcome(call_id)
         out[f"app.{call_id}"] = got

@@ -170,9 +170,11 @@ def run_check(accuracy: bool = False, workloads: bool = False) -> Fingerprint:
         "axis order": lambda: transforms.run_axis_order(modules, findings),
         "grids": lambda: transforms.run_grids(modules, findings, accuracy),
         "geometry": lambda: geometry.run_geometry(modules, findings),
-        "application calls": lambda: app_calls.run_app_calls(modules, findings),
     }
     workdir = environment.writable_temp_dir()
+    guarded["application calls"] = lambda: app_calls.run_app_calls(
+        modules, findings, can_write=workdir is not None
+    )
     if workdir is not None:  # without a temp dir the raster round trips cannot run
         guarded["raster"] = lambda: raster.run_raster(modules, findings, workdir)
     for name, probe in guarded.items():
