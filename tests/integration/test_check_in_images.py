@@ -207,22 +207,26 @@ def test_a_broken_proj_db_is_blamed_on_proj_and_geos_probes_stay(
     assert "geometry.buffer.area" in fp["probes"] and "geometry.sjoin.counts" not in fp["probes"]
 
 
-def test_gdal_s_axis_order_variable_is_caught_as_applications_see_it(
-    engine: CliEngine, faults_image: str
+@pytest.mark.parametrize(
+    "variable",
+    ["OSR_DEFAULT_AXIS_MAPPING_STRATEGY=TRADITIONAL_GIS_ORDER",
+     "OGR_CT_FORCE_TRADITIONAL_GIS_ORDER=YES"],
+)  # fmt: skip
+def test_gdal_s_axis_order_variables_are_caught_as_applications_see_them(
+    engine: CliEngine, faults_image: str, variable: str
 ) -> None:
-    """osgeo's default call (authority order) returns swapped coordinates with
-    OSR_DEFAULT_AXIS_MAPPING_STRATEGY set: the check names the variable, the library and
-    the call, though its own probes (traditional order) are unaffected."""
-    variable = "OSR_DEFAULT_AXIS_MAPPING_STRATEGY=TRADITIONAL_GIS_ORDER"
+    """osgeo's default call (authority order) returns swapped coordinates with these set:
+    the check names the variable, the library and the call, though its own probes
+    (traditional order) are unaffected."""
     fp = check_in(engine, faults_image, "-e", "WITH_DEBIAN_GDAL=1", "-e", variable)
     named = [f for f in fp["findings"] if f["id"] == "config.changes-results"]
     assert named and named[0]["severity"] == "error", fp["findings"]
-    assert named[0]["message"].startswith(f"{variable} changes what applications get from "
-                                           "GDAL (osgeo)")  # fmt: skip
+    assert named[0]["message"].startswith(
+        f"{variable} changes what applications get from GDAL (osgeo)"
+    )
     assert "TransformPoint(lat, lon)" in named[0]["message"]
-    assert fp["probes"]["config.set"] == {
-        "OSR_DEFAULT_AXIS_MAPPING_STRATEGY": "TRADITIONAL_GIS_ORDER"
-    }
+    name, value = variable.split("=")
+    assert fp["probes"]["config.set"] == {name: value}
     assert fp["probes"]["app.osgeo.osr"].startswith("returns (")
 
 

@@ -72,9 +72,30 @@ def test_a_variable_that_breaks_an_application_s_call_is_named(
     assert f"unset {variable}" in named[0]["hint"]
 
 
-def test_a_variable_that_only_changes_results_is_listed() -> None:
-    out, findings = check_with(CHECK_WITH_INVERT_PROJ="YES")
-    assert out["config.set"] == {"CHECK_WITH_INVERT_PROJ": "YES"} and findings == []
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CHECK_WITH_INVERT_PROJ", "YES"),
+        ("PROJ_IGNORE_CELESTIAL_BODY", "YES"),
+        ("GDAL_DRIVER_PATH", "/nonexistent"),  # the wheels' GDAL has no plug-ins to lose
+        ("OGR_ENABLE_PARTIAL_REPROJECTION", "YES"),
+    ],
+)
+def test_a_variable_that_breaks_no_call_here_is_listed(variable: str, value: str) -> None:
+    out, findings = check_with(**{variable: value})
+    assert out["config.set"] == {variable: value} and findings == []
+
+
+def test_proj_network_is_blamed_exactly_when_the_call_goes_wrong() -> None:
+    """With the CDN unreachable (no network) the NAD27 call returns infinity; with it
+    reachable, another (grid-based) result: both are what an application gets."""
+    out, findings = check_with(PROJ_NETWORK="ON")
+    assert out["config.set"] == {"PROJ_NETWORK": "ON"}
+    blamed = [f for f in findings if f["id"] == "config.changes-results"]
+    if out["app.pyproj.nad27"] == "ok":
+        assert blamed == []
+    else:
+        assert blamed and blamed[0]["message"].startswith("PROJ_NETWORK=ON changes")
 
 
 def test_a_failure_no_variable_explains_is_still_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
