@@ -20,6 +20,7 @@ from gisbox.project.lockfile import Lock, UpstreamSource
 from gisbox.project.platforms import PLATFORMS
 from gisbox.project.spec import Spec
 from gisbox.render.build_context import builder_script
+from gisbox.render.context import ArchPins, split_pins
 from gisbox.render.templating import render_string
 from gisbox.runtime.errors import LockError
 
@@ -40,7 +41,7 @@ class GdalBuild:
     cmake_options: tuple[str, ...]
     tools: bool
     pins: tuple[str, ...]  # every architecture's
-    arch_pins: tuple[tuple[str, tuple[str, ...]], ...]  # (Debian arch, its other pins)
+    arch_pins: ArchPins  # (Debian arch, its other pins)
     labels: tuple[tuple[str, str], ...]
 
 
@@ -93,9 +94,10 @@ LABEL io.gisbox.stack.key="${GISBOX_STACK_KEY}"
 """
 
 
-def stack_pins(lock: Lock) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+def stack_pins(lock: Lock) -> tuple[tuple[str, ...], ArchPins]:
     """(the pins every platform installs, [(Debian arch, its other pins)]): the packages
-    the lock pins for each platform's stack image (`Target.stack`)."""
+    the lock pins for each platform's stack image (`Target.stack`), split as the project's
+    Dockerfile splits its stages' pins."""
     per = {PLATFORMS[t.platform].arch: list(t.stack) for t in lock.targets}
     if not all(per.values()):
         raise LockError(
@@ -103,15 +105,7 @@ def stack_pins(lock: Lock) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str,
             hint="run `gisbox lock`",
         )
     arches = list(per)
-    if len(arches) == 1:
-        return tuple(per[arches[0]]), ()
-    common = tuple(p for p in per[arches[0]] if all(p in per[a] for a in arches))
-    extra = tuple(
-        (arch, tuple(p for p in per[arch] if p not in common))
-        for arch in arches
-        if any(p not in common for p in per[arch])
-    )
-    return common, extra
+    return split_pins(lambda arch: per[arch or arches[0]], arches)
 
 
 def recipe(lock: Lock, spec: Spec, gdal: UpstreamSource) -> StackRecipe:
