@@ -70,5 +70,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 log "installing gisbox into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q -e '.[dev,docs]'
 log "ready: $(.venv/bin/gisbox --version); Docker $(/usr/bin/docker version --format '{{.Server.Version}}' 2>/dev/null || docker version --format '{{.Server.Version}}'); $(podman --version)"

@@ -8,7 +8,7 @@ bash scripts/ensure-base.sh debian:bookworm-slim
 # a second, newer engine (Debian 13's Docker 26) for what 20.10 cannot show (start interval)
 next_host=$(bash scripts/docker-next.sh)
 export GISBOX_DOCKER_NEXT="${next_host#DOCKER_HOST=}"
-.venv/bin/ruff check src tests bench examples
-.venv/bin/ruff format --check src tests bench examples
+.venv/bin/ruff check src tests bench examples docs
+.venv/bin/ruff format --check src tests bench examples docs
 .venv/bin/mypy
 exec .venv/bin/pytest "$@"

@@ -332,7 +332,9 @@ def parse_spec(data: dict[str, Any], source: str) -> Spec:
         for err in exc.errors():
             key = _format_loc(err["loc"])
             if err["type"] == "extra_forbidden":
-                lines.append(f"{source}: unknown key '{key}' (check its spelling; see README)")
+                lines.append(
+                    f"{source}: unknown key '{key}' (check its spelling; every key: docs/spec.md)"
+                )
             else:
                 msg = err["msg"].removeprefix("Value error, ")
                 lines.append(f"{source}: key '{key}': {msg}" if key else f"{source}: {msg}")

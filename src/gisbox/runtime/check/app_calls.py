@@ -36,7 +36,7 @@ from gisbox.runtime.check.golden import web_mercator
 @dataclass(frozen=True)
 class Variable:
     library: str
-    changes: str  # what it changes, in the README's words
+    changes: str  # what it changes, in docs/check.md's words
     finding: str  # the finding that reports it
 
 
