@@ -4,7 +4,8 @@
 #   - Podman (Debian's 4.3) with runc, the second engine gisbox drives;
 #   - debootstrap, for `gisbox base` when no registry is reachable;
 #   - qemu-user-static + binfmt-support: arm64 images built and checked under emulation;
-#   - .venv with gisbox and its development tools.
+#   - chromium, headless: the tests render `gisbox report`'s page;
+#   - .venv with gisbox and its development and documentation tools.
 # Safe to run again: it installs and starts only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +61,8 @@ grep -q enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 \
   || { log "qemu-aarch64 is not registered with binfmt_misc: arm64 builds cannot run"; exit 1; }
 # Debian's registry, for the push tests (started by the tests on 127.0.0.1, never as a service)
 command -v docker-registry >/dev/null || { log "installing docker-registry"; apt_install docker-registry; }
+# Debian's chromium: the report (gisbox report) is rendered headless in the tests
+command -v chromium >/dev/null || { log "installing chromium (headless, for the report's tests)"; apt_install chromium; }
 
 if [ ! -x .venv/bin/python ]; then
   python3 -c 'import sys; assert sys.version_info >= (3, 11)' \

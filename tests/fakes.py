@@ -22,6 +22,7 @@ from gisbox.engines.base import (
     Completed,
     ContainerEngine,
     ContainerState,
+    HistoryEntry,
     ImageInfo,
     RunOptions,
 )
@@ -103,6 +104,14 @@ class FakeEngine(ContainerEngine):
         if ref not in self.images:
             raise EngineError(f"no such image {ref}")
         yield io.BytesIO(self.rootfs)
+
+    def history(self, ref: str) -> list[HistoryEntry]:
+        """One step per layer, each of the image's size split evenly."""
+        info = self.images[ref]
+        size = info.size // max(len(info.layers), 1)
+        return [
+            HistoryEntry(created_by=f"RUN step {i}", size=size) for i, _ in enumerate(info.layers)
+        ]
 
     def pull(self, ref: str, platform: str | None = None) -> str | None:
         self.calls.append(("pull", ref))

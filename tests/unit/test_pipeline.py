@@ -256,6 +256,9 @@ def test_build_passes_secrets_verifies_as_the_user_and_labels_the_fingerprint(
     sbom_digest = "sha256:" + hashlib.sha256(sbom.encode()).hexdigest()
     assert labels == {"io.gisbox.fingerprint-digest": digest, "io.gisbox.sbom-digest": sbom_digest}
     assert report.sbom_digest == sbom_digest and report.sbom.endswith("sbom.cdx.json")
+    # the report, from the SBOM's pass over the files: the check's warning is on it
+    assert report.report == str(project / ".gisbox" / "report.html")
+    assert "libs.version-skew" in Path(report.report).read_text()
     assert env == {"GISBOX_FINGERPRINT_DIGEST": digest} and tag == "gisbox/proj:latest"
     assert report.fingerprint_digest == digest and report.image_id.endswith("-relabelled")
     assert report.findings == {"error": 0, "warning": 1, "info": 0}

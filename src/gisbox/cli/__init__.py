@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from gisbox import __version__
-from gisbox.cli import deploy, image, project, sbom, stack, verify
+from gisbox.cli import deploy, image, project, report, sbom, stack, verify
 from gisbox.cli.options import GisboxGroup
 
 
@@ -24,7 +24,7 @@ for command in (
     project.init, project.lock, project.dockerfile, project.base,  # spec and lock
     image.build, image.push, stack.stack,  # the image, and the stacks it copies from
     verify.check, verify.healthcheck, verify.run, verify.evaluate, verify.diff,  # anywhere
-    sbom.sbom, sbom.audit,  # supply chain
+    report.report, sbom.sbom, sbom.audit,  # what is in an image
     deploy.k8s, deploy.cluster,  # beyond one container
 ):  # fmt: skip
     cli.add_command(command)

@@ -67,6 +67,8 @@ def build_table(report: BuildReport) -> Table:
         f = report.findings
         table.add_row("gisbox check", f"{f.get('error', 0)} errors, {f.get('warning', 0)} warnings")
         table.add_row("fingerprint", f"{report.fingerprint} ({report.fingerprint_digest[:19]}…)")
+        if report.report:
+            table.add_row("report", report.report)
     for name, info in sorted(report.bindings.items()):
         libs = ", ".join(
             f"{k.upper()} {v}" for k, v in info.items() if k != "version" and "_" not in k and v

@@ -123,6 +123,14 @@ class ImageInfo:
 
 
 @dataclass(frozen=True, kw_only=True)
+class HistoryEntry:
+    """One step of an image's history: what made it and the bytes its layer added."""
+
+    created_by: str
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ContainerState:
     """One container as `inspect` reports it (Docker's and Podman's keys alike)."""
 
@@ -264,6 +272,11 @@ class ContainerEngine(ABC):
     def remove_untagged(self, image_id: str) -> bool:
         """Remove the image when no tag names it any more (the one a build or relabelling
         replaced), never one a user tagged or a container uses; whether it went."""
+
+    def history(self, ref: str) -> list[HistoryEntry]:
+        """The image's build steps, oldest first, with the bytes each added (0 for a step
+        that made no layer)."""
+        raise EngineError(f"{self.name} cannot list an image's history")
 
     def export_filesystem(self, ref: str) -> AbstractContextManager[IO[bytes]]:
         """The image's root filesystem as a tar stream (a container is created, never

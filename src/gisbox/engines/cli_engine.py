@@ -20,6 +20,7 @@ from gisbox.engines.base import (
     Completed,
     ContainerEngine,
     ContainerState,
+    HistoryEntry,
     ImageInfo,
     RunOptions,
 )
@@ -299,6 +300,15 @@ class CliEngine(ContainerEngine):
             self.remove_container(container)
         if code != 0:
             raise EngineError(f"{self.name} export of {ref} failed: {err.strip()[-800:]}")
+
+    def history(self, ref: str) -> list[HistoryEntry]:
+        # Docker's and Podman's clients both print one JSON object per step, newest first
+        res = self.command("history", "--no-trunc", "--human=false", "--format", "{{json .}}", ref)
+        steps = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+        return [
+            HistoryEntry(created_by=str(s.get("CreatedBy", "")), size=int(s.get("Size") or 0))
+            for s in reversed(steps)
+        ]
 
     def list_images(self, label: str) -> list[ImageInfo]:
         res = self.command("images", "--filter", f"label={label}", "--format", "{{.ID}}")

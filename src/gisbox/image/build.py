@@ -13,6 +13,7 @@ labelling the image with the fingerprint's and the SBOM's digests (`verify_image
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -32,9 +33,11 @@ from gisbox.project.platforms import PLATFORMS
 from gisbox.project.project import Project
 from gisbox.render.build_context import write_context
 from gisbox.render.dockerfile import Rendered, render
+from gisbox.report.collect import Scanned, report_data, write_report
+from gisbox.report.sizes import SizeTally
 from gisbox.runtime.atomic import write_text_atomic
 from gisbox.runtime.errors import BuildError, LockError
-from gisbox.sbom.cyclonedx import SBOM_LABEL, generate
+from gisbox.sbom.cyclonedx import SBOM_LABEL, generate_with_inventory
 
 _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 
@@ -154,6 +157,7 @@ def build_image(
         fingerprint_digest=checked.verified.digest,
         sbom=checked.sbom,
         sbom_digest=checked.sbom_digest,
+        report=checked.report,
         findings={k: summary[k] for k in ("error", "warning", "info")},
         warnings=[
             f"{f['id']}: {f['message']}" for f in fp["findings"] if f["severity"] == "warning"
@@ -251,6 +255,7 @@ class Checked:
     verified: verify.Verified
     sbom: str  # the SBOM's path, "" without one
     sbom_digest: str
+    report: str  # the report's path, "" without one
 
 
 def verify_image(
@@ -269,13 +274,13 @@ def verify_image(
     progress.on_step("running `gisbox healthcheck` inside the image as its non-root user")
     verify.healthcheck(engine, image_id, uid, reference, platform)
     suffix = "" if platform == project.lock.target.platform else f"-{PLATFORMS[platform].arch}"
-    sbom_path, sbom_digest = "", ""
+    sbom_path, sbom_digest, scanned = "", "", None
     if options.sbom:
         progress.on_step(
             "writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)"
         )
         dest = project.paths.support / f"sbom{suffix}.cdx.json"
-        sbom_path, sbom_digest = write_sbom(engine, image_id, reference, project, dest)
+        sbom_path, sbom_digest, scanned = write_sbom(engine, image_id, reference, project, dest)
     workloads = " --workloads" if options.workloads else ""
     progress.on_step(f"running `gisbox check{workloads}` inside the image; keeping its fingerprint")
     verified = verify.fingerprint(
@@ -292,13 +297,27 @@ def verify_image(
     for old in dict.fromkeys((image_id, built.replaced)):
         if old is not None and old != verified.image_id:
             engine.remove_untagged(old)
-    return Checked(verified=verified, sbom=sbom_path, sbom_digest=sbom_digest)
+    report = ""
+    if scanned is not None:  # the SBOM's pass over the files gave the sizes too
+        progress.on_step("writing the report (bytes by component, layers, findings, SBOM)")
+        data = report_data(
+            engine, verified.image_id, name=reference, scanned=scanned,
+            fingerprint=verified.fingerprint, app=project.spec.app.workdir,
+        )  # fmt: skip
+        report = str(write_report(project.paths.support / f"report{suffix}.html", data))
+    return Checked(verified=verified, sbom=sbom_path, sbom_digest=sbom_digest, report=report)
 
 
 def write_sbom(
     engine: ContainerEngine, image: str, reference: str, project: Project, dest: Path
-) -> tuple[str, str]:
-    """The image's SBOM, with the lock's hashes, beside the fingerprint; (path, digest)."""
-    text = generate(engine, image, project.lock, name=reference) + "\n"
+) -> tuple[str, str, Scanned]:
+    """The image's SBOM, with the lock's hashes, beside the fingerprint; (path, digest,
+    what the scan saw: the report's sizes come from the same pass)."""
+    tally = SizeTally()
+    text, inventory = generate_with_inventory(
+        engine, image, project.lock, name=reference, observe=tally.observe
+    )
+    text += "\n"
     write_text_atomic(dest, text)
-    return str(dest), "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    scanned = Scanned(tally=tally, inventory=inventory, sbom=json.loads(text))
+    return str(dest), "sha256:" + hashlib.sha256(text.encode()).hexdigest(), scanned

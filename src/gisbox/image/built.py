@@ -28,6 +28,7 @@ class BuildReport:
     fingerprint_digest: str
     sbom: str = ""
     sbom_digest: str = ""
+    report: str = ""  # .gisbox/report.html, "" without an SBOM (its scan feeds the report)
     findings: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

@@ -28,7 +28,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from gisbox.engines.base import ContainerEngine
 from gisbox.project.lockfile import Lock
-from gisbox.sbom.scan import Inventory, SharedObject
+from gisbox.sbom.scan import Inventory, Observer, SharedObject
 
 SCHEMA = "1.6"
 SBOM_LABEL = "io.gisbox.sbom-digest"  # the sha256 of the SBOM `gisbox build` wrote
@@ -327,21 +327,39 @@ def vendored_summary(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def generate(engine: ContainerEngine, ref: str, lock: Lock | None, name: str | None = None) -> str:
+def generate(
+    engine: ContainerEngine,
+    ref: str,
+    lock: Lock | None,
+    name: str | None = None,
+    observe: Observer | None = None,
+) -> str:
     """The SBOM of image `ref` (JSON), scanned from its exported filesystem; `name`: the
-    reference it is known by (default `ref`)."""
+    reference it is known by (default `ref`); `observe` sees every file as it passes."""
+    text, _ = generate_with_inventory(engine, ref, lock, name, observe)
+    return text
+
+
+def generate_with_inventory(
+    engine: ContainerEngine,
+    ref: str,
+    lock: Lock | None,
+    name: str | None = None,
+    observe: Observer | None = None,
+) -> tuple[str, Inventory]:
+    """The SBOM and the inventory it was made from (the report reuses it)."""
     from gisbox.sbom.scan import scan, tar_entries
 
     info = engine.inspect(ref)
     with engine.export_filesystem(ref) as stream:
-        inv = scan(tar_entries(stream))
+        inv = scan(tar_entries(stream, observe))
     subject = Subject(
         reference=name or ref,
         content_id=content_id(info.layers),
         created=info.created,
         distro=inv.distro or "unknown",
     )
-    return to_json(build(inv, subject, lock))
+    return to_json(build(inv, subject, lock)), inv
 
 
 def content_id(layers: tuple[str, ...]) -> str:

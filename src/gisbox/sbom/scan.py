@@ -84,11 +84,19 @@ class Inventory:
 Entry = tuple[str, Callable[[], bytes], str | None]
 
 
-def tar_entries(stream: IO[bytes]) -> Iterator[Entry]:
-    """The regular files and hard links of an exported filesystem, in one pass."""
+# sees every regular file and hard link as it passes: (path, size, the path a link names)
+Observer = Callable[[str, int, str | None], None]
+
+
+def tar_entries(stream: IO[bytes], observe: Observer | None = None) -> Iterator[Entry]:
+    """The regular files and hard links of an exported filesystem, in one pass; `observe`
+    sees every one of them (the report's sizes come from the same pass)."""
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
             name = member.name.removeprefix("./")
+            if observe is not None and (member.isfile() or member.islnk()):
+                link = member.linkname.removeprefix("./") if member.islnk() else None
+                observe(name, member.size if member.isfile() else 0, link)
             if member.islnk() and wanted(name):
                 yield name, _given(b""), member.linkname.removeprefix("./")
             elif member.isfile() and wanted(name):
