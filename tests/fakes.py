@@ -58,6 +58,7 @@ class FakeEngine(ContainerEngine):
     name: str = "fake"
     start_interval: bool = False  # what supports_start_interval answers
     rootfs: bytes = field(default_factory=lambda: _tar({}))
+    build_layers: tuple[str, ...] = ("sha256:l1",)  # the layers each build's image has
 
     @property
     def description(self) -> str:
@@ -80,7 +81,7 @@ class FakeEngine(ContainerEngine):
         for line in self.build_lines:
             on_line(line)
         if self.build_returncode == 0:  # each build a new image
-            self.add_image(request.tag, salt=f"#build{len(self.calls)}")
+            self.add_image(request.tag, salt=f"#build{len(self.calls)}", layers=self.build_layers)
         return BuildResult(self.build_returncode, list(self.build_lines))
 
     def run(

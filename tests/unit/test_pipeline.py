@@ -22,7 +22,7 @@ from gisbox.project.project import Project
 from gisbox.project.spec import Spec, parse_spec
 from gisbox.runtime.errors import BuildError, EngineError, LockError, VerifyError
 
-from ..fakes import FakeEngine, FakeIndex, completed
+from ..fakes import FakeEngine, FakeIndex, _tar, completed
 
 BASE = "debian:bookworm-slim"
 # the base layers tests/projects/minimal's lock pins (the `project` fixture's)
@@ -349,3 +349,41 @@ def test_no_sbom_writes_none_and_labels_only_the_fingerprint(project: Path) -> N
     assert report.sbom == "" and report.sbom_digest == ""
     assert not (project / ".gisbox/sbom.cdx.json").exists()
     assert report.fingerprint_digest and report.healthy
+
+
+STATUS = b"Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nArchitecture: amd64\n\n"
+
+
+def test_an_app_change_reuses_the_scan_of_the_layers_below_the_app(project: Path) -> None:
+    engine = in_image()
+    engine.rootfs = _tar({"var/lib/dpkg/status": STATUS, "app/app/main.py": b"print('hello')\n"})
+    engine.build_layers = ("sha256:base", "sha256:env", "sha256:app1")
+    first = build_image(Project.load(project), engine)
+    assert len(engine.called("export")) == 1
+    before = json.loads(Path(first.sbom).read_text())
+    (project / "app" / "main.py").write_text("print('changed, and longer')\n")
+    engine.build_layers = ("sha256:base", "sha256:env", "sha256:app2")
+    second = build_image(Project.load(project), engine)
+    assert len(engine.called("export")) == 1  # the layers below the app were not read again
+    after = json.loads(Path(second.sbom).read_text())
+    assert after["components"] == before["components"]
+    assert any(c["name"] == "libc6" for c in after["components"])
+    subject = (before["metadata"]["component"], after["metadata"]["component"])
+    assert subject[0] != subject[1]  # it names the new image's content
+    page = Path(second.report).read_text()  # the app's size is the project's file's now
+    assert "the app (0.0 MB)" in page
+    # a change below the app (another environment layer) is scanned again, in full
+    engine.build_layers = ("sha256:base", "sha256:env2", "sha256:app2")
+    build_image(Project.load(project), engine)
+    assert len(engine.called("export")) == 2
+
+
+def test_an_app_that_holds_what_the_scan_reads_is_always_scanned(project: Path) -> None:
+    site = project / "app" / "vendor" / "site-packages" / "x-1.dist-info"
+    site.mkdir(parents=True)
+    (site / "METADATA").write_text("Name: x\nVersion: 1\n")
+    engine = in_image()
+    engine.build_layers = ("sha256:base", "sha256:env", "sha256:app1")
+    build_image(Project.load(project), engine)
+    build_image(Project.load(project), engine)
+    assert len(engine.called("export")) == 2

@@ -37,7 +37,8 @@ from gisbox.report.collect import Scanned, report_data, write_report
 from gisbox.report.sizes import SizeTally
 from gisbox.runtime.atomic import write_text_atomic
 from gisbox.runtime.errors import BuildError, LockError
-from gisbox.sbom.cyclonedx import SBOM_LABEL, generate_with_inventory
+from gisbox.sbom import scan_cache
+from gisbox.sbom.cyclonedx import SBOM_LABEL, document, scan_image
 
 _HASH_MISMATCH = re.compile(r"[Hh]ash mismatch for `?([^`\s]+)`?")
 
@@ -312,12 +313,36 @@ def write_sbom(
     engine: ContainerEngine, image: str, reference: str, project: Project, dest: Path
 ) -> tuple[str, str, Scanned]:
     """The image's SBOM, with the lock's hashes, beside the fingerprint; (path, digest,
-    what the scan saw: the report's sizes come from the same pass)."""
-    tally = SizeTally()
-    text, inventory = generate_with_inventory(
-        engine, image, project.lock, name=reference, observe=tally.observe
-    )
-    text += "\n"
+    what the scan saw: the report's sizes come from the same pass). The layers below the
+    app's are scanned once: an app change reuses what they hold (`sbom.scan_cache`)."""
+    info = engine.inspect(image)
+    support = project.paths.support
+    app = app_layer_files(project, info)
+    key = scan_cache.layers_key(info.layers[:-1]) if app is not None else ""
+    kept = scan_cache.load(support, key) if app is not None else None
+    if app is not None and kept is not None:
+        inventory, files = kept
+        tally = SizeTally(files={**files, **app})
+    else:
+        tally = SizeTally()
+        inventory = scan_image(engine, image, tally.observe)
+        if app is not None:  # kept without the app's files: those are read from the project
+            below = {p: n for p, n in tally.files.items() if p not in app}
+            scan_cache.store(support, key, inventory, below)
+    text = document(inventory, info, project.lock, reference) + "\n"
     write_text_atomic(dest, text)
     scanned = Scanned(tally=tally, inventory=inventory, sbom=json.loads(text))
     return str(dest), "sha256:" + hashlib.sha256(text.encode()).hexdigest(), scanned
+
+
+def app_layer_files(project: Project, info: ImageInfo) -> dict[str, int] | None:
+    """The app's files when the image's last layer holds them and nothing else (the
+    rendered Dockerfile's last filesystem step copies the app), else None."""
+    spec = project.spec
+    if not spec.app.files or len(info.layers) < 2:
+        return None
+    text = project.paths.dockerfile.read_text().replace("\\\n", " ")  # one line per step
+    steps = [line for line in text.splitlines() if line.startswith(("RUN ", "COPY ", "ADD "))]
+    if not steps or "gisbox-app" not in steps[-1]:
+        return None
+    return scan_cache.app_files(project.paths.root, tuple(spec.app.files), spec.app.workdir)

@@ -26,7 +26,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from gisbox.engines.base import ContainerEngine
+from gisbox.engines.base import ContainerEngine, ImageInfo
 from gisbox.project.lockfile import Lock
 from gisbox.sbom.scan import Inventory, Observer, SharedObject
 
@@ -348,18 +348,27 @@ def generate_with_inventory(
     observe: Observer | None = None,
 ) -> tuple[str, Inventory]:
     """The SBOM and the inventory it was made from (the report reuses it)."""
+    inv = scan_image(engine, ref, observe)
+    return document(inv, engine.inspect(ref), lock, name or ref), inv
+
+
+def scan_image(engine: ContainerEngine, ref: str, observe: Observer | None = None) -> Inventory:
+    """What the image's exported filesystem holds, read in one pass."""
     from gisbox.sbom.scan import scan, tar_entries
 
-    info = engine.inspect(ref)
     with engine.export_filesystem(ref) as stream:
-        inv = scan(tar_entries(stream, observe))
+        return scan(tar_entries(stream, observe))
+
+
+def document(inv: Inventory, info: ImageInfo, lock: Lock | None, name: str) -> str:
+    """The SBOM (JSON) of the image `info` describes, whose files gave `inv`."""
     subject = Subject(
-        reference=name or ref,
+        reference=name,
         content_id=content_id(info.layers),
         created=info.created,
         distro=inv.distro or "unknown",
     )
-    return to_json(build(inv, subject, lock)), inv
+    return to_json(build(inv, subject, lock))
 
 
 def content_id(layers: tuple[str, ...]) -> str:
