@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,25 +273,33 @@ def verify_image(
     reference = project.reference_for(platform)
     uid = project.spec.runtime.uid
     image_id = built.info.id
-    progress.on_step("running `gisbox healthcheck` inside the image as its non-root user")
-    verify.healthcheck(engine, image_id, uid, reference, platform)
     suffix = "" if platform == project.lock.target.platform else f"-{PLATFORMS[platform].arch}"
-    sbom_path, sbom_digest, scanned = "", "", None
-    if options.sbom:
-        progress.on_step(
-            "writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)"
-        )
-        dest = project.paths.support / f"sbom{suffix}.cdx.json"
-        sbom_path, sbom_digest, scanned = write_sbom(engine, image_id, reference, project, dest)
     workloads = " --workloads" if options.workloads else ""
-    progress.on_step(f"running `gisbox check{workloads}` inside the image; keeping its fingerprint")
-    verified = verify.fingerprint(
+    progress.on_step(
+        f"running `gisbox healthcheck` and `gisbox check{workloads}` inside the image as its "
+        "non-root user (side by side)"
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        health = pool.submit(verify.healthcheck, engine, image_id, uid, reference, platform)
+        check = pool.submit(
+            verify.run_check, engine, image_id, uid=uid, workloads=options.workloads,
+            platform=platform,
+        )  # fmt: skip
+        sbom_path, sbom_digest, scanned = "", "", None
+        if options.sbom:
+            progress.on_step(
+                "writing the SBOM (CycloneDX 1.6: OS packages, distributions, vendored libraries)"
+            )
+            dest = project.paths.support / f"sbom{suffix}.cdx.json"
+            sbom_path, sbom_digest, scanned = write_sbom(engine, image_id, reference, project, dest)
+        health.result()  # unhealthy: its VerifyError, before anything is labelled
+        checked = check.result()
+    progress.on_step("keeping the fingerprint; labelling the image with its digests")
+    verified = verify.keep_fingerprint(
         engine,
-        image_id,
-        uid=uid,
+        checked,
         reference=reference,
         dest=project.paths.support / f"fingerprint{suffix}.json",
-        workloads=options.workloads,
         platform=platform,
         labels={SBOM_LABEL: sbom_digest} if options.sbom else {},
     )

@@ -73,8 +73,30 @@ def fingerprint(
     The fingerprint is kept and labelled even when it holds errors (it says what is
     wrong); the VerifyError that follows names them. `labels` are added in the same
     relabelling (the SBOM's digest)."""
+    out = run_check(engine, image, uid=uid, workloads=workloads, platform=platform)
+    return keep_fingerprint(
+        engine, out, reference=reference, dest=dest, platform=platform, labels=labels
+    )
+
+
+def run_check(
+    engine: ContainerEngine, image: str, *, uid: int, workloads: bool, platform: str | None
+) -> Completed:
+    """`gisbox check --json -` in the image as its user (what `keep_fingerprint` keeps)."""
     extra = ["--workloads"] if workloads else []
-    res = in_image(engine, image, uid, "check", *extra, "--json", "-", platform=platform)
+    return in_image(engine, image, uid, "check", *extra, "--json", "-", platform=platform)
+
+
+def keep_fingerprint(
+    engine: ContainerEngine,
+    res: Completed,
+    *,
+    reference: str,
+    dest: Path,
+    platform: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> Verified:
+    """The check's output written to `dest`, its digest (and `labels`) on the image."""
     try:
         fp = cast(Fingerprint, json.loads(res.stdout))
     except json.JSONDecodeError:

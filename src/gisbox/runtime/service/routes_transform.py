@@ -16,6 +16,7 @@ from gisbox.runtime.service.deps import SettingsDep
 from gisbox.runtime.service.models import TransformRequest
 from gisbox.runtime.service.transform import (
     BadRequest,
+    crs_name,
     parse_crs,
     transform_array,
     transform_geojson,
@@ -57,7 +58,9 @@ def _transform_batch(settings: Settings, fields: dict[str, Any], arr: Any) -> Re
     settings.check_points(len(arr))
     src, dst = parse_crs(body.source_crs), parse_crs(body.target_crs)
     out = transform_array(src, dst, arr)
-    answer = {"coordinates": out, "target_crs": dst.to_string()}
+    target = body.target_crs
+    name = crs_name(target) if isinstance(target, (str, int)) else dst.to_string()
+    answer = {"coordinates": out, "target_crs": name}
     return Response(fast_json.dumps(answer), media_type="application/json")
 
 

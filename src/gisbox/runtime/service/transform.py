@@ -20,7 +20,19 @@ class BadRequest(ValueError):
 
 
 def parse_crs(value: str | int | dict[str, Any]) -> CRS:
-    """EPSG code ("EPSG:4326" or 4326), WKT, PROJ string or PROJJSON (an object)."""
+    """EPSG code ("EPSG:4326" or 4326), WKT, PROJ string or PROJJSON (an object). A code or
+    string is parsed once per process (proj.db is not asked again for every request)."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return _parsed(value)
+    return _parse(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed(value: str | int) -> CRS:
+    return _parse(value)
+
+
+def _parse(value: str | int | dict[str, Any]) -> CRS:
     try:
         if isinstance(value, dict):
             return CRS.from_json(json.dumps(value))
@@ -34,8 +46,27 @@ def _transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(CRS.from_wkt(src), CRS.from_wkt(dst), always_xy=True)
 
 
+# (id(src), id(dst)) -> (src, dst, transformer): the CRS objects parse_crs keeps are met
+# again and again; holding them here keeps their ids from being reused
+_PAIRS: dict[tuple[int, int], tuple[CRS, CRS, Transformer]] = {}
+
+
 def transformer(src: CRS, dst: CRS) -> Transformer:
-    return _transformer(src.to_wkt(), dst.to_wkt())
+    """The Transformer from src to dst (always_xy), made once per pair of CRSs."""
+    kept = _PAIRS.get((id(src), id(dst)))
+    if kept is not None and kept[0] is src and kept[1] is dst:
+        return kept[2]
+    made = _transformer(src.to_wkt(), dst.to_wkt())
+    if len(_PAIRS) >= 256:
+        _PAIRS.clear()
+    _PAIRS[(id(src), id(dst))] = (src, dst, made)
+    return made
+
+
+@lru_cache(maxsize=256)
+def crs_name(value: str | int) -> str:
+    """How an answer names a CRS given as a code or string (`EPSG:3857`)."""
+    return str(_parsed(value).to_string())
 
 
 def check_range(crs: CRS, xs: Any, ys: Any) -> None:
