@@ -9,7 +9,8 @@ pruned first, unless --warm), rebuild time after an app change (the engine's bui
 the whole `gisbox build` with its verification, SBOM and report, step by step), container start ->
 healthy time (Docker's own HEALTHCHECK, and the first passing `gisbox healthcheck`),
 and healthcheck latency (median of 10). Targets for `minimal`: <= 400 MB uncompressed,
-<= 140 MB gzip, healthcheck median <= 0.25 s inside the image (with a breakdown of where its time goes). Needs a Docker engine and
+<= 140 MB gzip, healthcheck median <= 0.25 s inside the image (with a breakdown of
+where its time goes). Needs a Docker engine and
 the base image (scripts/ensure-base.sh).
 """
 

@@ -254,3 +254,36 @@ def test_every_setting_is_documented_from_its_own_default(monkeypatch: pytest.Mo
     monkeypatch.setenv("GISBOX_PORT", "eighty")
     with pytest.raises(SystemExit, match="GISBOX_PORT='eighty'"):
         Settings.from_env()
+
+
+def test_an_unexpected_error_is_a_json_500_with_the_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Anything a route lets escape: the process lives on, the client gets JSON naming the
+    request (its own `x-request-id`, honoured), and the log has one line with the status."""
+    client = api_client()
+    app = client.app
+
+    @app.get("/boom")  # type: ignore[attr-defined,misc]
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    quiet = TestClient(app, raise_server_exceptions=False)  # type: ignore[arg-type]
+    with caplog.at_level("INFO", logger="gisbox.runtime.service"):
+        res = quiet.get("/boom", headers={"x-request-id": "req-42"})
+    assert res.status_code == 500 and res.headers["x-request-id"] == "req-42"
+    assert res.json() == {"error": "internal error: RuntimeError", "request_id": "req-42"}
+    assert '"request_id": "req-42"' in caplog.text and '"status": 500' in caplog.text
+    assert quiet.get("/healthz").status_code == 200
+
+
+def test_repeated_crs_inputs_give_one_transformer_and_the_same_answer(client: TestClient) -> None:
+    from gisbox.runtime.service import transform
+
+    body = {"source_crs": "EPSG:4326", "target_crs": "EPSG:32633", "coordinates": [[15, 52]]}
+    first, second = post(client, body).json(), post(client, body).json()
+    assert first == second and first["target_crs"] == "EPSG:32633"
+    src, dst = transform.parse_crs("EPSG:4326"), transform.parse_crs("EPSG:32633")
+    assert transform.parse_crs("EPSG:4326") is src  # parsed once
+    assert transform.transformer(src, dst) is transform.transformer(src, dst)
+    assert post(client, {**body, "target_crs": "EPSG:32632"}).json()["target_crs"] == "EPSG:32632"
