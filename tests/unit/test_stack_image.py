@@ -221,3 +221,20 @@ def test_a_registry_without_the_stack_means_compiling_it(project: Path) -> None:
     report = build_image(loaded, engine, BuildOptions(sbom=False, stack_from="reg.example/s"))
     assert len(engine.called("build")) == 2 and report.stack["pulled_from"] == ""
     assert engine.called("pull") == [f"reg.example/s:{str(report.stack['tag']).split(':')[1]}"]
+
+
+def test_the_bindings_wheel_cache_is_shared_exactly_where_the_inputs_agree() -> None:
+    """Projects on one stack with the same sdists and build requirements share the cache of
+    built wheels (a second project compiles nothing); any other input gets another one."""
+    from gisbox.plugins.strategies.source import wheel_cache_id
+
+    files = {"rasterio.src.txt": "rasterio==1.5.2 --hash=sha256:aa\n",
+             "rasterio.build.txt": "cython==3.1.2 --hash=sha256:bb\n"}  # fmt: skip
+    tag = "gisbox/stack:gdal-3.13.3-78425a77810eb8e2"
+    same = wheel_cache_id(tag, dict(reversed(files.items())))
+    assert wheel_cache_id(tag, files) == same and same.startswith("gisbox-bindings-")
+    other_sdist = {**files, "rasterio.src.txt": "rasterio==1.5.2 --hash=sha256:ab\n"}
+    other_build = {**files, "rasterio.build.txt": "cython==3.1.3 --hash=sha256:bc\n"}
+    other_stack = "gisbox/stack:gdal-3.13.3-0000000000000000"
+    assert len({same, wheel_cache_id(tag, other_sdist), wheel_cache_id(tag, other_build),
+                wheel_cache_id(other_stack, files)}) == 4  # fmt: skip

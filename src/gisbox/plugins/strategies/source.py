@@ -21,6 +21,7 @@ the build drops them from the list.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -160,17 +161,18 @@ class SourceStrategy(SystemStrategy):
         first = lock.target
         words = {"prefix": PREFIX, "tools": spec.stack.tools, "arg": gdal_stack.STACK_ARG}
         words["tag"] = stack.tag(first.base_layers, first.platform)
+        files: dict[str, str] = {}
+        for p in lock.sources:
+            files[f"{p.name}.build.txt"] = requirements_txt(p.build)
+            files[f"{p.name}.src.txt"] = f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n"
         compile_ctx = CompileContext(
             python=lock.target.python,
             sources=tuple(p.name for p in lock.sources),
             index_args=spec.index_args(),
             build_only=tuple(lock.build_only()),
             gdal_prefix=PREFIX,
+            wheel_cache=wheel_cache_id(str(words["tag"]), files),
         )
-        files: dict[str, str] = {}
-        for p in lock.sources:
-            files[f"{p.name}.build.txt"] = requirements_txt(p.build)
-            files[f"{p.name}.src.txt"] = f"{p.name}=={p.version} --hash=sha256:{p.sdist.sha256}\n"
         env = (
             ("PROJ_DATA", "/usr/share/proj"),
             ("GDAL_DATA", f"{PREFIX}/share/gdal"),
@@ -202,6 +204,14 @@ class SourceStrategy(SystemStrategy):
             context_files=files,
             stack=stack,
         )
+
+
+def wheel_cache_id(stack_tag: str, files: dict[str, str]) -> str:
+    """The BuildKit cache the bindings' wheels are kept in: one per stack image and set of
+    sdists with their build requirements (each pinned by sha256), so a wheel is reused only
+    where it would be built from the same inputs against the same GDAL."""
+    inputs = "\n".join([stack_tag, *(f"{name}\n{text}" for name, text in sorted(files.items()))])
+    return "gisbox-bindings-" + hashlib.sha256(inputs.encode()).hexdigest()[:16]
 
 
 STRATEGY = SourceStrategy()

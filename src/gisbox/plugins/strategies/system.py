@@ -136,6 +136,10 @@ class CompileContext:
     # strategy "source": the GDAL the bindings compile against (its gdal-config, pkg-config
     # files and an RPATH to its lib); None: the OS's
     gdal_prefix: str | None = None
+    # strategy "source": a BuildKit cache of the wheels built from these sdists against this
+    # stack, keyed by everything that decides their bytes (the stack image, each sdist's and
+    # build requirement's sha256): a second project on the same stack compiles nothing
+    wheel_cache: str = ""
 
 
 HEADER = """\
@@ -160,6 +164,9 @@ COMPILE = """\
 RUN --mount=type=secret,id=gisbox_ca \\
     --mount=type=secret,id=gisbox_netrc,target=/root/.netrc \\
     --mount=type=cache,id=gisbox-uv,target=/root/.cache/uv \\
+{%- if ctx.wheel_cache %}
+    --mount=type=cache,id={{ ctx.wheel_cache }},target=/root/.cache/gisbox-bindings \\
+{%- endif %}
     if [ -f /run/secrets/gisbox_ca ]; then export SSL_CERT_FILE=/run/secrets/gisbox_ca; fi \\
     && PROJ_DIR="$(pkg-config --variable=prefix proj)" \
 PROJ_VERSION="$(pkg-config --modversion proj)" \\
@@ -180,7 +187,8 @@ LDFLAGS="${LDFLAGS:-} -Wl,-rpath,{{ ctx.gdal_prefix }}/lib" \\
            --only-binary :all:{% for arg in ctx.index_args %} {{ arg }}{% endfor %} \
 -r "/tmp/gisbox/build/$name.build.txt" \\
          && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps --no-progress \\
-           --no-cache --no-build-isolation --no-binary :all:\
+           {% if ctx.wheel_cache %}--cache-dir /root/.cache/gisbox-bindings\
+{%- else %}--no-cache{% endif %} --no-build-isolation --no-binary :all:\
 {%- for arg in ctx.index_args %} {{ arg }}{% endfor %} -r "/tmp/gisbox/build/$name.src.txt" \\
          || exit 1; \\
        done \\
