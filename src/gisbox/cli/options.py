@@ -4,8 +4,9 @@ from the registries: engines, platforms)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -54,3 +55,17 @@ no_make_base_option = click.option(
     help="Refuse when the base is missing (it is otherwise pulled, copied from the other "
     "engine, or made from a Debian mirror like `gisbox base`).",
 )
+
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def out_option(help_text: str) -> Callable[[FC], FC]:
+    """`-o/--out FILE`: where a command writes what it makes."""
+    return click.option(
+        "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help=help_text
+    )
+
+
+# the image a command looks at; without it, the project's own
+image_argument = click.argument("image", required=False)

@@ -9,19 +9,16 @@ from pathlib import Path
 
 import click
 
-from gisbox.cli.options import engine_option, project_option
+from gisbox.cli.options import engine_option, image_argument, out_option, project_option
 
 
 @click.command()
 @project_option
 @engine_option
-@click.argument("image", required=False)
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the page here (default: .gisbox/report.html for the project's image, "
-    "report.html for a named one).",
+@image_argument
+@out_option(
+    "Write the page here (default: .gisbox/report.html for the project's image, "
+    "report.html for a named one)."
 )
 @click.option(
     "--against",

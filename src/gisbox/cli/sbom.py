@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gisbox.cli.options import engine_option, project_option
+from gisbox.cli.options import engine_option, image_argument, out_option, project_option
 from gisbox.runtime.errors import VulnerabilitiesFound
 
 
@@ -47,13 +47,8 @@ def _sbom_of(project: Path, engine: str | None, image: str | None) -> str:
 @click.command()
 @project_option
 @engine_option
-@click.argument("image", required=False)
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the SBOM here (default: standard output).",
-)
+@image_argument
+@out_option("Write the SBOM here (default: standard output).")
 def sbom(project: Path, engine: str | None, image: str | None, out: Path | None) -> None:
     """A CycloneDX 1.6 SBOM of IMAGE (default: the project's built image): OS packages,
     Python distributions, and the C libraries vendored inside the wheels."""
