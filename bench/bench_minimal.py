@@ -46,8 +46,8 @@ def verdict(value: float, target: float, unit: str) -> str:
     return f"target <= {target:g} {unit}: {'met' if value <= target else 'MISSED'}"
 
 
-def make_project(root: Path, strategy: str) -> Path:
-    init_project(root, "minimal")
+def make_project(root: Path, strategy: str, profile: str = "minimal") -> Path:
+    init_project(root, profile)
     (root / "app").mkdir()
     (root / "app" / "main.py").write_text("print('bench')\n")
     spec = root / SPEC_FILE

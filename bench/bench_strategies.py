@@ -9,7 +9,8 @@ libproj, libgeos_c copies, from the check), the whole `gisbox build` after an ap
 and where the bytes go by component (the report's groups). For `source` also: the stack
 image (compiled in this run, or reused: then its recorded compile time; `--cold-stack`
 removes it first, about 15 minutes on 2 cores) and a second project on the same stack
-(another app: no GDAL compile). Needs Docker and `debian:trixie-slim`
+(another app: no GDAL compile). `--profiles service,analysis` also builds those profiles
+on `source` with `gisbox check --workloads`. Needs Docker and `debian:trixie-slim`
 (`gisbox base --tag debian:trixie-slim`).
 """
 
@@ -26,6 +27,7 @@ from bench_minimal import gzip_size, lock, make_project, timed_build
 from gisbox.engines.cli_engine import CliEngine
 from gisbox.engines.docker import detect_docker
 from gisbox.image.build import BuildReport, build_image
+from gisbox.image.options import BuildOptions
 from gisbox.image.stack import list_stacks, remove_stack
 from gisbox.project.project import Project
 from gisbox.report.collect import scan_image
@@ -34,9 +36,9 @@ from gisbox.report.sizes import by_group, components
 TARGET_SOURCE_MB, TARGET_SOURCE_GZIP_MB, TARGET_SECOND_S = 250.0, 85.0, 60.0
 
 
-def project(root: Path, strategy: str, name: str) -> Path:
-    """`minimal`, distroless, Debian 13, strategy `wheels` or `source` (core drivers)."""
-    make_project(root, "wheels")
+def project(root: Path, strategy: str, name: str, profile: str = "minimal") -> Path:
+    """A profile (`minimal`), distroless, Debian 13, strategy `wheels` or `source`."""
+    make_project(root, "wheels", profile)
     spec = root / "gisbox.toml"
     text = spec.read_text().replace("debian:bookworm-slim", "debian:trixie-slim")
     text = re.sub(r'^name = "[^"]*"', f'name = "gisbox-bench/{name}"', text, flags=re.M)
@@ -84,9 +86,25 @@ def second_project(engine: CliEngine, root: Path) -> tuple[float, BuildReport]:
     return time.monotonic() - started, report
 
 
+def other_profile(engine: CliEngine, root: Path, profile: str) -> str:
+    """`profile` on `source` (distroless, Debian 13), built with `--workloads`: size, build
+    time and the check's summary (the workloads included where the profile has them)."""
+    proj = project(root, "source", f"source-{profile}", profile)
+    lock(proj, engine)
+    started = time.monotonic()
+    report = build_image(Project.load(proj), engine, BuildOptions(workloads=True))
+    seconds = time.monotonic() - started
+    summary = ", ".join(f"{n} {k}" for k, n in report.findings.items())
+    return (f"{profile} on source: {report.size_bytes / 1e6:.1f} MB, built in {seconds:.0f} s, "
+            f"check: {summary}; {loaded_libraries(report)}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold-stack", action="store_true", help="compile GDAL in this run")
+    parser.add_argument(
+        "--profiles", default="", help="also build these profiles on source, e.g. service,analysis"
+    )
     args = parser.parse_args()
     engine = detect_docker()
     if args.cold_stack:
@@ -97,6 +115,11 @@ def main() -> None:
         for strategy in ("wheels", "source"):
             rows.append(measure(engine, Path(tmp) / strategy, strategy, f"{strategy}-dl-trixie"))
         second_s, second = second_project(engine, Path(tmp) / "second")
+        others = [
+            other_profile(engine, Path(tmp) / name, name)
+            for name in args.profiles.split(",")
+            if name
+        ]
     print(f"{'image':28} {'MB':>7} {'gzip MB':>8} {'cold s':>7} {'app change s':>13}  loads")
     for r in rows:
         print(f"{r['name']:28} {r['mb']:7.1f} {r['gzip_mb']:8.1f} {r['cold_s']:7.0f} "
@@ -114,6 +137,8 @@ def main() -> None:
     met = "met" if second_s <= TARGET_SECOND_S else "MISSED"
     print(f"source: a second project on the same stack, cold: {second_s:.0f} s "
           f"(target <= {TARGET_SECOND_S:g} s: {met}; stack {again})")  # fmt: skip
+    for line in others:
+        print(line)
     for r in rows:
         print(f"\n{r['name']}: where the bytes go (files, hard links once)")
         for group, size, parts in r["groups"]:  # type: ignore[attr-defined]
