@@ -73,11 +73,13 @@ wrk.body = [==[{body}]==]
 
 
 def wrk(
-    url: str, body: dict[str, object] | bytes, seconds: int, connections: int, workdir: Path
+    url: str, body: dict[str, object] | bytes | None, seconds: int, connections: int, workdir: Path
 ) -> tuple[float, float, float, int]:
-    """(requests/s, p50 s, p99 s, errors)."""
+    """(requests/s, p50 s, p99 s, errors); a GET without a body."""
     script = workdir / "post.lua"
-    if isinstance(body, bytes):
+    if body is None:
+        script.write_text('wrk.method = "GET"\n' + DONE)
+    elif isinstance(body, bytes):
         (workdir / "body.bin").write_bytes(body)
         script.write_text(LUA_BINARY.format(path=workdir / "body.bin"))
     else:
@@ -207,6 +209,11 @@ def main() -> None:
                 args.single_connections,
                 root,
             )
+            # the HTTP stack alone (uvicorn, Starlette, the port mapping): the ceiling the
+            # one-point transformation shares with its own work
+            h_rps, h50, h99, _ = wrk(
+                base + "/healthz", None, args.seconds, args.single_connections, root
+            )
             p_rps, p50, p99, p_err = wrk(
                 base + "/v1/predict",
                 {"raster": "scene.tif", "crs": 32633, "window": {"width": 256, "height": 256}},
@@ -241,6 +248,12 @@ def main() -> None:
         f"p50 {s50 * 1000:.1f} ms, p99 {s99 * 1000:.1f} ms, errors {s_err} (target >= "
         f"{TARGET_SINGLE_RPS:,} req/s at p99 <= {TARGET_SINGLE_P99_MS} ms: "
         f"{'met' if single_met else 'MISSED'})"
+    )
+    print(
+        f"  GET /healthz ({args.single_connections} connections, the HTTP stack alone): "
+        f"{h_rps:,.0f} req/s, p50 {h50 * 1000:.1f} ms, p99 {h99 * 1000:.1f} ms -> a one-point "
+        f"transformation's own work is {1000 * args.workers * (1 / s_rps - 1 / h_rps):.2f} "
+        "ms of a worker per request"
     )
     print(
         f"  /v1/predict (256 x 256 window, GeoJSON): {p_rps:.1f} req/s, "
