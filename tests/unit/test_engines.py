@@ -255,3 +255,25 @@ def test_run_attached_passes_the_container_s_output_through_as_it_comes(tmp_path
     assert (tmp_path / "argv").read_text().split() == [
         "run", "--rm", "--network", "n", "img", "gisbox", "run", "x"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "output",
+    [  # Docker: one object per line; Podman 4: one list, `size` in lower case
+        '{"CreatedBy": "ENV A=1", "Size": "0"}\n{"CreatedBy": "COPY /rootfs/ /", "Size": "100"}\n',
+        '[{"CreatedBy": "ENV A=1", "size": 0}, {"CreatedBy": "COPY /rootfs/ /", "size": 100}]\n',
+    ],
+)
+def test_history_is_read_from_either_client(tmp_path: Path, output: str) -> None:
+    from gisbox.engines.base import HistoryEntry
+    from gisbox.engines.podman import Podman
+
+    client = tmp_path / "client"
+    (tmp_path / "out.txt").write_text(output)
+    client.write_text(f"#!/bin/sh\n/bin/cat {tmp_path / 'out.txt'}\n")
+    client.chmod(0o755)
+    engine = Podman(path=str(client), version="4.3.1")  # the parsing is CliEngine's
+    assert engine.history("img") == [
+        HistoryEntry(created_by="COPY /rootfs/ /", size=100),
+        HistoryEntry(created_by="ENV A=1", size=0),
+    ]

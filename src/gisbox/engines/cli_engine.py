@@ -302,11 +302,19 @@ class CliEngine(ContainerEngine):
             raise EngineError(f"{self.name} export of {ref} failed: {err.strip()[-800:]}")
 
     def history(self, ref: str) -> list[HistoryEntry]:
-        # Docker's and Podman's clients both print one JSON object per step, newest first
+        # newest first from both clients: Docker prints one JSON object per line, Podman 4
+        # one JSON list of them (with `size` in lower case)
         res = self.command("history", "--no-trunc", "--human=false", "--format", "{{json .}}", ref)
-        steps = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+        steps: list[dict[str, object]] = []
+        for line in res.stdout.splitlines():
+            if line.strip():
+                parsed = json.loads(line)
+                steps += parsed if isinstance(parsed, list) else [parsed]
         return [
-            HistoryEntry(created_by=str(s.get("CreatedBy", "")), size=int(s.get("Size") or 0))
+            HistoryEntry(
+                created_by=str(s.get("CreatedBy", "")),
+                size=int(str(s.get("Size", s.get("size")) or 0)),
+            )
             for s in reversed(steps)
         ]
 
