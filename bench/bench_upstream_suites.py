@@ -64,23 +64,27 @@ def sdist(name: str, version: str, dest: Path) -> Path:
 
 
 def pytest_for(python: str, dest: Path) -> Path:
-    """pytest and hypothesis for the image's Python, pure wheels, in a directory of their own."""
+    """pytest and what the suites import besides the package (hypothesis; boto3 for
+    rasterio's conftest) for the image's Python, pure wheels, in a directory of their own."""
     subprocess.run(
         [uv_bin(), "pip", "install", "-q", "--target", str(dest), "--python-version", python,
-         "--only-binary", ":all:", "pytest", "hypothesis"],
+         "--only-binary", ":all:", "pytest", "hypothesis", "boto3"],
         check=True,
     )  # fmt: skip
     return dest
 
 
 def run_suite(image: str, package: str, src: Path, pt: Path, out: Path) -> Path:
+    """The suite's JUnit report (its output's end is printed when pytest made none)."""
     xml = out / f"{package}.xml"
-    subprocess.run(
+    done = subprocess.run(
         ["docker", "run", "--rm", "--user", "0:0", "--entrypoint", "/opt/venv/bin/python",
          "-v", f"{RUNNER}:/in/run_suite.py:ro", "-v", f"{src}:/src:ro", "-v", f"{pt}:/pt:ro",
          "-v", f"{out}:/out", image, "/in/run_suite.py", package, "/src", f"/out/{xml.name}"],
         capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
+    if not xml.is_file() or 'errors="1"' in xml.read_text()[:400]:
+        print(f"{package} in {image}: {(done.stdout + done.stderr)[-1500:]}")
     return xml
 
 
