@@ -75,7 +75,7 @@ CORE = (
 BASE_DEV_PACKAGES = (
     "libproj-dev", "libgeos-dev", "libcurl4-gnutls-dev", "libexpat1-dev", "zlib1g-dev",
 )  # fmt: skip
-BASE_USES = ("CURL", "EXPAT", "GEOS", "ZLIB")
+BASE_USES = ("CURL", "EXPAT", "GEOS", "ICONV", "ZLIB")  # ICONV: glibc's, for encodings
 
 
 def unknown(names: tuple[str, ...]) -> list[str]:
