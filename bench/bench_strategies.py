@@ -30,7 +30,7 @@ from gisbox.image.build import BuildReport, build_image
 from gisbox.image.options import BuildOptions
 from gisbox.image.stack import list_stacks, remove_stack
 from gisbox.project.project import Project
-from gisbox.report.collect import scan_image
+from gisbox.report.collect import scan_files
 from gisbox.report.sizes import by_group, components
 
 TARGET_SOURCE_MB, TARGET_SOURCE_GZIP_MB, TARGET_SECOND_S = 250.0, 85.0, 60.0
@@ -58,7 +58,7 @@ def measure(engine: CliEngine, root: Path, strategy: str, name: str) -> dict[str
     (proj / "app" / "main.py").write_text("print('bench, changed')\n")
     app_change, _ = timed_build(proj, engine)
     ref = loaded.spec.reference
-    scanned = scan_image(engine, ref, ref)
+    scanned = scan_files(engine, ref, ref)
     groups = by_group(components(scanned.tally, scanned.inventory, "/app"))
     return {
         "name": f"{strategy} distroless trixie", "reference": ref, "report": report,

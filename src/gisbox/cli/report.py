@@ -38,7 +38,7 @@ def report(
     from gisbox.image.state import require_built, require_image
     from gisbox.image.verify import FINGERPRINT_LABEL
     from gisbox.project.project import Project
-    from gisbox.report.collect import check_in_image, report_data, scan_image, write_report
+    from gisbox.report.collect import check_in_image, report_data, scan_files, write_report
 
     if against is not None:
         load_fingerprint(against)  # a bad file is refused before any work
@@ -62,7 +62,7 @@ def report(
         click.echo(f"gisbox report: running `gisbox check` in {image} ...", err=True)
         fingerprint = check_in_image(chosen, image)
     click.echo(f"gisbox report: reading {image}'s files ...", err=True)
-    scanned = scan_image(chosen, image, image)
+    scanned = scan_files(chosen, image, image)
     data = report_data(
         chosen, image, name=image, scanned=scanned, fingerprint=fingerprint,
         against=against, app=app,

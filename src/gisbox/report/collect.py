@@ -29,12 +29,13 @@ class Scanned:
     sbom: Mapping[str, Any] | None
 
 
-def scan_image(engine: ContainerEngine, ref: str, name: str) -> Scanned:
+def scan_files(engine: ContainerEngine, ref: str, name: str) -> Scanned:
     """Export the image once: the SBOM (without a lock's hashes) and the sizes."""
-    from gisbox.sbom.cyclonedx import generate_with_inventory
+    from gisbox.sbom.cyclonedx import document, scan_image
 
     tally = SizeTally()
-    text, inventory = generate_with_inventory(engine, ref, None, name, tally.observe)
+    inventory = scan_image(engine, ref, tally.observe)
+    text = document(inventory, engine.inspect(ref), None, name)
     return Scanned(tally=tally, inventory=inventory, sbom=json.loads(text))
 
 

@@ -327,29 +327,10 @@ def vendored_summary(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def generate(
-    engine: ContainerEngine,
-    ref: str,
-    lock: Lock | None,
-    name: str | None = None,
-    observe: Observer | None = None,
-) -> str:
+def generate(engine: ContainerEngine, ref: str, lock: Lock | None, name: str | None = None) -> str:
     """The SBOM of image `ref` (JSON), scanned from its exported filesystem; `name`: the
-    reference it is known by (default `ref`); `observe` sees every file as it passes."""
-    text, _ = generate_with_inventory(engine, ref, lock, name, observe)
-    return text
-
-
-def generate_with_inventory(
-    engine: ContainerEngine,
-    ref: str,
-    lock: Lock | None,
-    name: str | None = None,
-    observe: Observer | None = None,
-) -> tuple[str, Inventory]:
-    """The SBOM and the inventory it was made from (the report reuses it)."""
-    inv = scan_image(engine, ref, observe)
-    return document(inv, engine.inspect(ref), lock, name or ref), inv
+    reference it is known by (default `ref`)."""
+    return document(scan_image(engine, ref), engine.inspect(ref), lock, name or ref)
 
 
 def scan_image(engine: ContainerEngine, ref: str, observe: Observer | None = None) -> Inventory:
