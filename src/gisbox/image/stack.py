@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from gisbox.engines.base import BuildRequest, ContainerEngine, ImageInfo
 from gisbox.image.push import target_reference
-from gisbox.plugins.api import STACK_LABEL, STACK_REPOSITORY, StackRecipe
+from gisbox.locking.bases import ensure_base
+from gisbox.plugins.api import STACK_LABEL, STACK_REPOSITORY, CrossRecipe, StackRecipe
 from gisbox.progress import Progress
+from gisbox.project.lockfile import LOCK_FILE
 from gisbox.project.project import Project
 from gisbox.render.build_context import STACK_DIR
 from gisbox.runtime.errors import BuildError, UsageError
@@ -70,12 +72,19 @@ def ensure_stack(
         "drivers, once for every project on this recipe (about 12 minutes on 2 cores)"
     )
     context = project.paths.support / STACK_DIR
+    build_args: tuple[tuple[str, str], ...] = (
+        ("GISBOX_BASE", local_base), ("GISBOX_STACK_KEY", key),
+    )  # fmt: skip
+    cross = recipe.cross.get(platform)
+    if cross is not None:
+        build_base = cross_base(project, engine, cross, progress)
+        build_args += (("GISBOX_BUILD_BASE", build_base),)
     request = BuildRequest(
         context=context,
-        dockerfile=context / "Dockerfile",
+        dockerfile=context / recipe.dockerfile_name(platform),
         tag=tag,
         platform=platform,
-        build_args=(("GISBOX_BASE", local_base), ("GISBOX_STACK_KEY", key)),
+        build_args=build_args,
         source_date_epoch=project.lock.source_date_epoch,
     )
     started = time.monotonic()
@@ -89,6 +98,23 @@ def ensure_stack(
             hint=f"full log: {log}; the stack's Dockerfile: {context / 'Dockerfile'}",
         )
     return UsedStack(tag=tag, key=key, built_seconds=round(time.monotonic() - started, 1))
+
+
+def cross_base(
+    project: Project, engine: ContainerEngine, cross: CrossRecipe, progress: Progress
+) -> str:
+    """The local base a cross-compiling stage starts from (the build platform's), present
+    (or made) and the one the lock pins."""
+    local = ensure_base(engine, project.spec.image.base, cross.build_platform, progress=progress)
+    layers = engine.inspect(local).layers
+    if layers != cross.build_layers:
+        raise BuildError(
+            f"the base {local} ({cross.build_platform}) that cross-compiles the stack is not "
+            f"the one {LOCK_FILE} pins (its layers differ)",
+            hint=f"run `gisbox lock` to lock this base, or load the one the lock was made "
+            f"with into {engine.name}",
+        )
+    return local
 
 
 def pull_stack(

@@ -64,6 +64,38 @@ def probe_base(
     return parse_probe(res.stdout, base)
 
 
+CROSS_PROBE = """set -eu
+export DEBIAN_FRONTEND=noninteractive
+dpkg --add-architecture {arch}
+apt-get update -qq >/dev/null
+closure() {{
+  apt-get install -s --no-install-recommends "$@" \\
+    | awk '/^Inst/{{v=($3 ~ /^\\[/) ? $4 : $3; print $2"="substr(v,2)}}'
+}}
+{shell}
+"""
+
+
+def probe_cross(
+    engine: ContainerEngine, base: str, platform: str, target_arch: str, shell: str
+) -> tuple[str, ...]:
+    """What a stage of `base` (the machine's own platform) installs to cross-compile for
+    `target_arch`: the `cross PIN` lines `shell` prints (`closure` in scope), each
+    name[:arch]=version."""
+    script = CROSS_PROBE.format(arch=target_arch, shell=shell)
+    res = engine.run(base, ["sh", "-c", script], options=RunOptions(platform=platform), timeout=900)
+    pins = tuple(sorted(line.split(" ", 1)[1] for line in res.stdout.splitlines()
+                        if line.startswith("cross ")))  # fmt: skip
+    if res.returncode != 0 or not pins:
+        raise LockError(
+            f"could not resolve the packages that cross-compile for {target_arch} in {base} "
+            f"({platform}): {res.stderr.strip()[-800:]}",
+            hint="check that the base's apt mirror serves that architecture, or set "
+            "[stack] cross = false to compile in an emulated container instead",
+        )
+    return pins
+
+
 @dataclass(kw_only=True)
 class ProbeLines:
     """What the probe printed, line kind by line kind."""

@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 
 from gisbox import __version__
 from gisbox.engines.base import ContainerEngine
-from gisbox.locking.apt_probe import probe_base
+from gisbox.locking.apt_probe import probe_base, probe_cross
 from gisbox.locking.bases import ensure_base
 from gisbox.locking.pyindex import PythonIndex, UvIndex, python_platform
 from gisbox.plugins.api import BaseFacts, Family, Plan, Runtime, Strategy
 from gisbox.plugins.registry import family_for, runtime_named, strategy_named
 from gisbox.progress import Progress
 from gisbox.project.lockfile import Lock, OsPackage, PythonPackage, SourcePackage, Target
+from gisbox.project.platforms import PLATFORMS, host_platform
 from gisbox.project.spec import LOCK_FORMAT, Spec
 from gisbox.runtime.errors import LockError
 
@@ -95,7 +96,58 @@ def probe(
         stack=facts.stack,
         base_packages=facts.base_packages,
     )
-    return facts, target
+    return facts, probe_cross_compile(spec, engine, target, plugins, progress, make_base)
+
+
+def probe_cross_compile(
+    spec: Spec, engine: ContainerEngine, target: Target, plugins: Plugins,
+    progress: Callable[[str], None], make_base: bool,
+) -> Target:  # fmt: skip
+    """`target` with what cross-compiles its stack image on this machine's platform, when
+    it is another platform and the strategy compiles a stack the family can cross-compile
+    (`[stack] cross`); else `target` as it is."""
+    host = host_platform()
+    wanted = PLATFORMS[target.platform]
+    shell = None
+    if target.platform != host:
+        shell = plugins.strategy.cross_probe(plugins.family, spec, wanted)
+    if shell is None:
+        return target
+    local = ensure_base(
+        engine, spec.image.base, host, make=make_base, progress=Progress(on_step=progress)
+    )
+    progress(f"resolving what cross-compiles the stack for {target.platform} on {host} ({local})")
+    pins = probe_cross(engine, local, host, wanted.arch, shell)
+    crossed = replace(
+        target, cross_from=host, cross_base_layers=engine.inspect(local).layers, cross=pins
+    )
+    check_cross_versions(crossed)
+    return crossed
+
+
+def check_cross_versions(target: Target) -> None:
+    """The -dev packages the cross stage installs for the target's architecture are the
+    versions its own stack pins (the runtime's libraries then match what GDAL was
+    compiled against); one mirror state gives both, a mirror updating between the two
+    probes does not."""
+    suffix = f":{PLATFORMS[target.platform].arch}"
+    native = dict(pin.split("=", 1) for pin in target.stack)
+    crossed = {
+        name.removesuffix(suffix): version
+        for name, _, version in (pin.partition("=") for pin in target.cross)
+        if name.endswith(suffix)
+    }
+    differ = [
+        f"{name}{suffix} {version} (its own stack: {native[name]})"
+        for name, version in sorted(crossed.items())
+        if native.get(name, version) != version
+    ]
+    if differ:
+        raise LockError(
+            f"the cross-compiling stage for {target.platform} would install other versions "
+            f"than its own stack pins: {', '.join(differ[:5])}",
+            hint="run `gisbox lock` again (the mirror was updating), or set [stack] cross = false",
+        )
 
 
 def merge_wheels(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         SourcePackage,
         UpstreamSource,
     )
+    from gisbox.project.platforms import Platform
     from gisbox.project.spec import Spec
 
 
@@ -111,24 +112,45 @@ STACK_LABEL = "io.gisbox.stack"  # the labels of stack images: <this>.key, <this
 
 
 @dataclass(frozen=True, kw_only=True)
+class CrossRecipe:
+    """A platform's stack image compiled on another platform (`build_platform`, the
+    locking machine's): `dockerfile` starts its compiling stage `FROM --platform=<it>
+    ${GISBOX_BUILD_BASE}` and ends `FROM ${GISBOX_BASE}` with what was compiled."""
+
+    build_platform: str
+    build_layers: tuple[str, ...]  # the build platform's base, as the lock pins it
+    dockerfile: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StackRecipe:
     """An image of compiled libraries that a project's build copies from (strategy
     "source": GDAL), built once and reused by every project with the same recipe.
 
     `dockerfile` starts `FROM ${GISBOX_BASE}`; `files` (name -> text) are its build
-    context. The image's key is the digest of everything that decides its bytes: the
-    Dockerfile (the tarball's sha256, the compile options and the pinned OS packages are
-    in its text), the files, the base's layers and the platform."""
+    context; `cross` holds the platforms compiled on another (platform -> its recipe).
+    The image's key is the digest of everything that decides its bytes: the Dockerfile
+    (the tarball's sha256, the compile options and the pinned OS packages are in its
+    text), the files, the base's layers (and the build platform's), and the platform."""
 
     name: str  # what the stack is, for its tag: e.g. "gdal-3.13.3"
     dockerfile: str
     files: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # what `gisbox stack ls` shows
+    cross: dict[str, CrossRecipe] = field(default_factory=dict)
+
+    def dockerfile_name(self, platform: str) -> str:
+        """The file under .gisbox/stack/ that builds `platform`'s image."""
+        return (
+            f"Dockerfile.{platform.rsplit('/', 1)[-1]}" if platform in self.cross else "Dockerfile"
+        )
 
     def key(self, base_layers: Sequence[str], platform: str) -> str:
+        cross = self.cross.get(platform)
+        text, more = (cross.dockerfile, cross.build_layers) if cross else (self.dockerfile, ())
         digest = hashlib.sha256()
-        parts = [self.dockerfile, *(f"{n}\0{t}" for n, t in sorted(self.files.items()))]
-        for part in (*parts, *base_layers, platform):
+        parts = [text, *(f"{n}\0{t}" for n, t in sorted(self.files.items()))]
+        for part in (*parts, *base_layers, *more, platform):
             digest.update(part.encode() + b"\0\0")
         return digest.hexdigest()
 
@@ -183,6 +205,12 @@ class Family(Protocol):
         """The suite `gisbox base` makes this base from, or None when it cannot."""
         ...
 
+    def cross_toolchain(self, target: Platform) -> tuple[str, ...]:
+        """The packages (of this family's archive, for the machine's own architecture)
+        that compile C and C++ for `target`; empty when this family cannot cross-compile
+        (its archive does not serve `target`'s packages next to the machine's)."""
+        ...
+
 
 class Strategy(Protocol):
     """Where the geospatial libraries under the bindings come from."""
@@ -204,6 +232,13 @@ class Strategy(Protocol):
         progress: Callable[[str], None],
     ) -> tuple[list[PythonPackage], list[SourcePackage]]:
         """After resolution: (wheels to install, sources to compile in the builder)."""
+        ...
+
+    def cross_probe(self, family: Family, spec: Spec, target: Platform) -> str | None:
+        """Shell for the lock's probe of the machine's own base that prints `cross PIN`
+        for each package a stack image for `target` is cross-compiled with (`closure`
+        in scope, `target`'s architecture added to dpkg); None when this strategy
+        compiles nothing outside the target's own builder."""
         ...
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution: ...

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gisbox.plugins import gdal_drivers
-from gisbox.plugins.api import STACK_LABEL, StackRecipe
+from gisbox.plugins.api import STACK_LABEL, CrossRecipe, StackRecipe
 from gisbox.project.lockfile import Lock, UpstreamSource
 from gisbox.project.platforms import PLATFORMS
 from gisbox.project.spec import Spec
@@ -45,6 +45,37 @@ class GdalBuild:
     labels: tuple[tuple[str, str], ...]
 
 
+COMPILE_GDAL = """\
+COPY fetch_upstream.py /tmp/gisbox/build/fetch_upstream.py
+# GDAL {{ ctx.version }}: fetched and checked against the lock's sha256 again, configured
+# with only the declared drivers, installed into {{ ctx.prefix }} (RPATH to its lib, no
+# debug information). Debian's +dfsg tarball lacks two data files GDAL's CMake lists.
+RUN {{ python }} /tmp/gisbox/build/fetch_upstream.py \\
+       {{ ctx.url }} \\
+       {{ ctx.sha256 }} /tmp/gdal.tar.xz \\
+    && mkdir /tmp/gdal-src && tar -xJf /tmp/gdal.tar.xz -C /tmp/gdal-src --strip-components=1 \\
+    && sed -i -e '/cubewerx_extra\\.wkt/d' -e '/ecw_cs\\.wkt/d' /tmp/gdal-src/ogr/CMakeLists.txt \\
+    && cmake -S /tmp/gdal-src -B /tmp/gdal-build -DCMAKE_BUILD_TYPE=Release \\
+       -DCMAKE_INSTALL_PREFIX={{ ctx.prefix }} -DCMAKE_INSTALL_RPATH={{ ctx.prefix }}/lib \\
+       -DCMAKE_C_FLAGS=-g0 -DCMAKE_CXX_FLAGS=-g0 -DBUILD_TESTING=OFF \\
+       -DBUILD_PYTHON_BINDINGS=OFF -DBUILD_JAVA_BINDINGS=OFF -DBUILD_CSHARP_BINDINGS=OFF \\
+       -DBUILD_APPS={{ "ON" if ctx.tools else "OFF" }} -DGDAL_USE_EXTERNAL_LIBS=OFF \\
+       {{ ctx.cmake_options | join(" ") }} \\
+{%- for option in cross_options %}
+       {{ option }} \\
+{%- endfor %}
+    && cmake --build /tmp/gdal-build -j"$(nproc)" \\
+    && cmake --install /tmp/gdal-build --strip \\
+    && rm -rf /tmp/gdal.tar.xz /tmp/gdal-src /tmp/gdal-build
+"""
+LABELS = """\
+# the key (gisbox.plugins.api.StackRecipe.key) is a build argument: it digests this text
+ARG GISBOX_STACK_KEY
+LABEL io.gisbox.stack.key="${GISBOX_STACK_KEY}"
+{%- for name, value in ctx.labels %} \\
+      {{ name }}={{ value | tojson }}
+{%- endfor %}
+"""
 STACK_DOCKERFILE = """\
 # gisbox stack image: GDAL {{ ctx.version }} from Debian's source archive (sha256
 # {{ ctx.sha256 }}),
@@ -67,38 +98,79 @@ RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared 
          apt-get install -y --no-install-recommends{% for pin in pins %} {{ pin }}{% endfor %}; \\
        fi{% if not loop.last %} \\{% endif %}
 {%- endfor %}
-COPY fetch_upstream.py /tmp/gisbox/build/fetch_upstream.py
-# GDAL {{ ctx.version }}: fetched and checked against the lock's sha256 again, configured
-# with only the declared drivers, installed into {{ ctx.prefix }} (RPATH to its lib, no
-# debug information). Debian's +dfsg tarball lacks two data files GDAL's CMake lists.
-RUN python{{ ctx.python }} /tmp/gisbox/build/fetch_upstream.py \\
-       {{ ctx.url }} \\
-       {{ ctx.sha256 }} /tmp/gdal.tar.xz \\
-    && mkdir /tmp/gdal-src && tar -xJf /tmp/gdal.tar.xz -C /tmp/gdal-src --strip-components=1 \\
-    && sed -i -e '/cubewerx_extra\\.wkt/d' -e '/ecw_cs\\.wkt/d' /tmp/gdal-src/ogr/CMakeLists.txt \\
-    && cmake -S /tmp/gdal-src -B /tmp/gdal-build -DCMAKE_BUILD_TYPE=Release \\
-       -DCMAKE_INSTALL_PREFIX={{ ctx.prefix }} -DCMAKE_INSTALL_RPATH={{ ctx.prefix }}/lib \\
-       -DCMAKE_C_FLAGS=-g0 -DCMAKE_CXX_FLAGS=-g0 -DBUILD_TESTING=OFF \\
-       -DBUILD_PYTHON_BINDINGS=OFF -DBUILD_JAVA_BINDINGS=OFF -DBUILD_CSHARP_BINDINGS=OFF \\
-       -DBUILD_APPS={{ "ON" if ctx.tools else "OFF" }} -DGDAL_USE_EXTERNAL_LIBS=OFF \\
-       {{ ctx.cmake_options | join(" ") }} \\
-    && cmake --build /tmp/gdal-build -j"$(nproc)" \\
-    && cmake --install /tmp/gdal-build --strip \\
-    && rm -rf /tmp/gdal.tar.xz /tmp/gdal-src /tmp/gdal-build
-# the key (gisbox.plugins.api.StackRecipe.key) is a build argument: it digests this text
-ARG GISBOX_STACK_KEY
-LABEL io.gisbox.stack.key="${GISBOX_STACK_KEY}"
-{%- for name, value in ctx.labels %} \\
-      {{ name }}={{ value | tojson }}
-{%- endfor %}
 """
+CROSS_DOCKERFILE = """\
+# gisbox stack image: GDAL {{ ctx.version }} from Debian's source archive (sha256
+# {{ ctx.sha256 }}),
+# compiled with the drivers gisbox.toml declares
+# on the base's PROJ and GEOS, for {{ cross.platform }}:
+# cross-compiled on {{ cross.build_platform }} with Debian's cross compilers and
+# {{ cross.arch }}'s -dev packages (multiarch), then copied onto the {{ cross.arch }} base.
+# Made by `gisbox build` when missing; `gisbox stack ls`.
+ARG GISBOX_BASE={{ ctx.base }}
+ARG GISBOX_BUILD_BASE={{ ctx.base }}
+FROM --platform={{ cross.build_platform }} ${GISBOX_BUILD_BASE} AS cross
+ARG DEBIAN_FRONTEND=noninteractive
+RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared \\
+    --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
+    echo '// emptied by gisbox: apt keeps its downloads in the build cache' \\
+       > /etc/apt/apt.conf.d/docker-clean \\
+    && dpkg --add-architecture {{ cross.arch }} \\
+    && apt-get update --no-list-cleanup \\
+    && apt-get install -y --no-install-recommends \\
+{%- for pin in cross.pins %}
+       {{ pin }}{% if not loop.last %} \\{% endif %}
+{%- endfor %}
+# pkg-config and CMake find {{ cross.arch }}'s libraries, never the machine's
+ENV PKG_CONFIG_LIBDIR=/usr/lib/{{ cross.triplet }}/pkgconfig:/usr/share/pkgconfig
+"""
+CROSS_COPY = """\
+FROM ${GISBOX_BASE}
+COPY --from=cross {{ ctx.prefix }} {{ ctx.prefix }}
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossBuild:
+    """What the cross-compiling stage for one platform uses."""
+
+    platform: str
+    build_platform: str
+    arch: str
+    triplet: str
+    pins: tuple[str, ...]
+
+    def cmake_options(self) -> tuple[str, ...]:
+        machine = PLATFORMS[self.platform].machine
+        return (
+            "-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={machine}",
+            f"-DCMAKE_C_COMPILER={self.triplet}-gcc", f"-DCMAKE_CXX_COMPILER={self.triplet}-g++",
+            f"-DCMAKE_LIBRARY_ARCHITECTURE={self.triplet}",
+        )  # fmt: skip
+
+
+def native_dockerfile(build: GdalBuild) -> str:
+    """The stack image compiled in a container of its own platform."""
+    text = STACK_DOCKERFILE + COMPILE_GDAL + LABELS
+    return render_string(text, build, python=f"python{build.python}", cross_options=())
+
+
+def cross_dockerfile(build: GdalBuild, cross: CrossBuild) -> str:
+    """The stack image compiled on `cross.build_platform` for `cross.platform`."""
+    text = CROSS_DOCKERFILE + COMPILE_GDAL + CROSS_COPY + LABELS
+    return render_string(
+        text, build, python="python3", cross_options=cross.cmake_options(), cross=cross
+    )
 
 
 def stack_pins(lock: Lock) -> tuple[tuple[str, ...], ArchPins]:
     """(the pins every platform installs, [(Debian arch, its other pins)]): the packages
     the lock pins for each platform's stack image (`Target.stack`), split as the project's
-    Dockerfile splits its stages' pins."""
-    per = {PLATFORMS[t.platform].arch: list(t.stack) for t in lock.targets}
+    Dockerfile splits its stages' pins. Platforms cross-compiled on another have their
+    own Dockerfile: theirs join only when every platform is (then this one is what an
+    emulated build of them would run)."""
+    native = [t for t in lock.targets if not t.cross] or list(lock.targets)
+    per = {PLATFORMS[t.platform].arch: list(t.stack) for t in native}
     if not all(per.values()):
         raise LockError(
             "gisbox.lock pins no packages for the stack image (made by an older gisbox)",
@@ -125,9 +197,22 @@ def recipe(lock: Lock, spec: Spec, gdal: UpstreamSource) -> StackRecipe:
         tools=spec.stack.tools, pins=pins, arch_pins=arch_pins,
         labels=tuple(labels.items()),
     )  # fmt: skip
+    cross = {
+        t.platform: CrossRecipe(
+            build_platform=t.cross_from,
+            build_layers=t.cross_base_layers,
+            dockerfile=cross_dockerfile(build, CrossBuild(
+                platform=t.platform, build_platform=t.cross_from,
+                arch=PLATFORMS[t.platform].arch, triplet=PLATFORMS[t.platform].triplet,
+                pins=t.cross,
+            )),
+        )
+        for t in lock.targets if t.cross
+    }  # fmt: skip
     return StackRecipe(
         name=f"gdal-{gdal.upstream}",
-        dockerfile=render_string(STACK_DOCKERFILE, build),
+        dockerfile=native_dockerfile(build),
         files={"fetch_upstream.py": builder_script("fetch_upstream.py")},
         labels=labels,
+        cross=cross,
     )

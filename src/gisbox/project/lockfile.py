@@ -109,6 +109,13 @@ class Target:
     # the base's own packages (name=version), so a base with other layers says what differs;
     # written when not empty
     base_packages: tuple[str, ...] = ()
+    # strategy "source", a platform other than the locking machine's: the platform GDAL is
+    # cross-compiled on, its base's layers, and what that stage installs (name[:arch]=
+    # version: the cross compilers and tools, and this platform's -dev packages from
+    # Debian's multiarch archive); written when not empty
+    cross_from: str = ""
+    cross_base_layers: tuple[str, ...] = ()
+    cross: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,7 +209,7 @@ def to_toml(lock: Lock) -> str:
         if not data[key]:
             del data[key]
     for target in (data["target"], *data.get("other_target", ())):
-        for key in ("stack", "base_packages"):
+        for key in ("stack", "base_packages", "cross_from", "cross_base_layers", "cross"):
             if not target[key]:
                 del target[key]
     if not lock.sources:  # the OS libraries only matter to what is compiled against them

@@ -23,14 +23,15 @@ class Platform:
     name: str  # the OCI platform: "linux/amd64"
     arch: str  # Debian's and the OCI's architecture: "amd64"
     machine: str  # the kernel's and the manylinux tags' name: "x86_64"
+    triplet: str  # the GNU triplet: Debian's multiarch directory and cross compilers' prefix
     aliases: tuple[str, ...] = ()  # other names `uname -m` may print
 
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p
     for p in (
-        Platform(name="linux/amd64", arch="amd64", machine="x86_64"),
-        Platform(name="linux/arm64", arch="arm64", machine="aarch64"),
+        Platform(name="linux/amd64", arch="amd64", machine="x86_64", triplet="x86_64-linux-gnu"),
+        Platform(name="linux/arm64", arch="arm64", machine="aarch64", triplet="aarch64-linux-gnu"),
     )
 }
 DEFAULT_PLATFORM = "linux/amd64"

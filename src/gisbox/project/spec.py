@@ -219,6 +219,10 @@ class StackSpec(_Frozen):
     # the suites of Debian's source archive GDAL's newest release is looked up in
     suites: StrTuple = ("trixie", "forky", "sid")
     tools: bool = False  # GDAL's programs (gdal, gdalinfo, …) and Debian's proj-bin in PATH
+    # a platform other than the locking machine's: GDAL cross-compiled on the machine's
+    # platform with Debian's cross compilers and multiarch -dev packages (false: compiled
+    # in an emulated container of the platform, many times slower)
+    cross: bool = True
 
     @field_validator("gdal_drivers")
     @classmethod
@@ -294,6 +298,7 @@ class Spec(_Frozen):
         return {
             "gdal_drivers": sorted(self.stack.gdal_drivers),
             "suites": list(self.stack.suites),
+            **({} if self.stack.cross else {"cross": False}),  # only when set: digests kept
         }
 
     def os_packages(self) -> tuple[str, ...]:

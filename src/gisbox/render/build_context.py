@@ -103,6 +103,8 @@ def write_stack_context(directory: Path, stack: StackRecipe | None) -> None:
     for name, text in stack.files.items():
         write_text_atomic(directory / name, text)
     write_text_atomic(directory / "Dockerfile", stack.dockerfile)
+    for platform, cross in stack.cross.items():
+        write_text_atomic(directory / stack.dockerfile_name(platform), cross.dockerfile)
 
 
 def date_tree(root: Path, epoch: int) -> None:

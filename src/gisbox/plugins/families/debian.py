@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gisbox.plugins.api import Contribution, ProbeStep, Strategy
 from gisbox.project.lockfile import Lock
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 
 SUITES = {"11": "bullseye", "12": "bookworm", "13": "trixie"}
@@ -54,6 +55,11 @@ class DebianFamily:
             return None
         suite = tag.removesuffix("-slim")
         return SUITES.get(suite, suite)
+
+    def cross_toolchain(self, target: Platform) -> tuple[str, ...]:
+        """Debian's cross compilers: its archive serves every release architecture, and
+        multiarch installs their -dev packages side by side (`libproj-dev:arm64`)."""
+        return (f"gcc-{target.triplet}", f"g++-{target.triplet}")
 
 
 FAMILY = DebianFamily()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from gisbox.plugins.api import Contribution, ProbeStep, Strategy
 from gisbox.project.lockfile import Lock
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 
 PREINSTALLED_GIS_LIBRARIES = ProbeStep(
@@ -41,6 +42,9 @@ class OsgeoFamily:
 
     def debootstrap_suite(self, base: str) -> str | None:
         return None
+
+    def cross_toolchain(self, target: Platform) -> tuple[str, ...]:
+        return ()  # its GDAL is the image's own: nothing to cross-compile
 
 
 FAMILY = OsgeoFamily()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gisbox.plugins.api import Contribution, Fragments, ProbeStep, Strategy
 from gisbox.plugins.families.debian import APT_GIS_LIBRARIES
 from gisbox.project.lockfile import Lock
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 from gisbox.render.templating import render_string
 
@@ -120,6 +121,9 @@ class UbuntuFamily:
 
     def debootstrap_suite(self, base: str) -> str | None:
         return None
+
+    def cross_toolchain(self, target: Platform) -> tuple[str, ...]:
+        return ()  # arm64 lives in another archive (ports.ubuntu.com) than amd64
 
 
 FAMILY = UbuntuFamily()

@@ -39,6 +39,7 @@ from gisbox.plugins.strategies.system import (
     upstream,
 )
 from gisbox.project.lockfile import Lock, UpstreamSource, requirements_txt
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 from gisbox.render.templating import render_string
 from gisbox.runtime.errors import LockError
@@ -81,6 +82,23 @@ for spec in $(closure "python$want" $stack_dev """
         runtime=("$stack_runtime",),
         builder=(*dev.split(), *TOOLS),
     )
+
+
+# what the machine's own platform compiles GDAL for another with, besides the cross
+# compilers and the target's -dev packages (python3 fetches the tarball)
+CROSS_TOOLS = ("cmake", "make", "pkg-config", "xz-utils", "python3")
+
+
+def cross_probe_shell(spec: Spec, target: Platform, toolchain: Sequence[str]) -> str:
+    """`cross PIN` for each package of the cross-compiling stage: apt's closure, on the
+    machine's base with `target`'s architecture added, of the tools, the cross compilers
+    and `target`'s C library and -dev packages (`libproj-dev:arm64`)."""
+    dev = [
+        f"{d}:{target.arch}"
+        for d in ("libc6-dev", *gdal_drivers.dev_packages(spec.stack.gdal_drivers))
+    ]
+    wanted = " ".join((*CROSS_TOOLS, *toolchain, *dev))
+    return f'for spec in $(closure {wanted}); do echo "cross $spec"; done'
 
 
 HEADER = """\
@@ -154,6 +172,12 @@ class SourceStrategy(SystemStrategy):
             requirements=tuple(reqs), os_libraries=libs, want_gdal_bindings=want_gdal,
             caps=extra, upstream=(gdal,),
         )  # fmt: skip
+
+    def cross_probe(self, family: Family, spec: Spec, target: Platform) -> str | None:
+        toolchain = family.cross_toolchain(target) if spec.stack.cross else ()
+        if not toolchain:
+            return None  # compiled in an emulated container of the platform
+        return cross_probe_shell(spec, target, toolchain)
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
         (gdal,) = lock.upstream_sources

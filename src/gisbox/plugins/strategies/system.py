@@ -22,6 +22,7 @@ from packaging.version import Version
 from gisbox.locking.pyindex import PythonIndex
 from gisbox.plugins.api import BaseFacts, Contribution, Family, Fragments, Plan, ProbeStep
 from gisbox.project.lockfile import Lock, PythonPackage, SourcePackage, requirements_txt
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 from gisbox.render.templating import render_string
 from gisbox.runtime.errors import LockError
@@ -255,6 +256,9 @@ class SystemStrategy:
             for src in sources
         ]
         return wheels, sources
+
+    def cross_probe(self, family: Family, spec: Spec, target: Platform) -> str | None:
+        return None  # the bindings compile in the target's own (emulated) builder
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
         libs = ", ".join(f"{k.upper()} {v}" for k, v in sorted(lock.os_libraries.items()))

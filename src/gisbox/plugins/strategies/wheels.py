@@ -15,6 +15,7 @@ from packaging.requirements import Requirement
 from gisbox.locking.pyindex import PythonIndex
 from gisbox.plugins.api import BaseFacts, Contribution, Family, Fragments, Plan, ProbeStep
 from gisbox.project.lockfile import Lock, PythonPackage, SourcePackage
+from gisbox.project.platforms import Platform
 from gisbox.project.spec import Spec
 from gisbox.runtime.errors import LockError
 
@@ -48,6 +49,9 @@ class WheelsStrategy:
         progress: Callable[[str], None],
     ) -> tuple[list[PythonPackage], list[SourcePackage]]:
         return packages, []
+
+    def cross_probe(self, family: Family, spec: Spec, target: Platform) -> str | None:
+        return None
 
     def contribute(self, lock: Lock, spec: Spec) -> Contribution:
         return Contribution(fragments=Fragments(header=HEADER))
