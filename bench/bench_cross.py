@@ -50,16 +50,17 @@ def arm64_project(root: Path) -> Path:
     return root
 
 
-def cold_build(engine: CliEngine, proj: Path) -> dict[str, object]:
+def cold_build(engine: CliEngine, proj: Path, warm: bool) -> dict[str, object]:
     loaded = lock(proj, engine)
     recipe = stack_recipe(loaded)
     assert recipe is not None and "linux/arm64" in recipe.cross, "the lock did not cross-compile"
     target = loaded.lock.target
     tag = recipe.tag(target.base_layers, target.platform)
-    for stack in list_stacks(engine):
+    for stack in list_stacks(engine) if not warm else ():
         if stack.tag == tag:
             remove_stack(engine, stack)
-    engine.command("builder", "prune", "-af", timeout=600)
+    if not warm:
+        engine.command("builder", "prune", "-af", timeout=600)
     started = time.monotonic()
     report = build_image(Project.load(proj), engine)
     total = time.monotonic() - started
@@ -120,11 +121,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample-target", default="alg", help="GDAL's CMake target to time")
     parser.add_argument("--no-sample", action="store_true", help="skip the emulated sample")
+    parser.add_argument(
+        "--warm", action="store_true", help="keep the stack image and BuildKit's cache"
+    )
     args = parser.parse_args()
     engine = detect_docker()
     with tempfile.TemporaryDirectory(prefix="gisbox-bench-cross-") as tmp:
         proj = arm64_project(Path(tmp) / "arm64")
-        row = cold_build(engine, proj)
+        print(f"project: {proj}", flush=True)
+        row = cold_build(engine, proj, args.warm)
         print(f"source, linux/arm64 on amd64 (distroless, Debian 13): {row['reference']}")
         print(f"  stack image {row['stack_tag']}: GDAL cross-compiled in {row['stack_s']:.0f} s")
         print(f"  the project (bindings compiled under emulation, verified under qemu): "
