@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gisbox.engines import registry as engines
 from gisbox.image.stack import ensure_stack
 from gisbox.locking import resolve
 from gisbox.locking.apt_probe import CROSS_PROBE
@@ -23,7 +24,7 @@ from gisbox.project.platforms import PLATFORMS
 from gisbox.project.project import Project
 from gisbox.render.build_context import write_stack_context
 from gisbox.render.context import stack_recipe
-from gisbox.runtime.errors import BuildError, LockError
+from gisbox.runtime.errors import BuildError, EngineError, LockError
 from tests.fakes import FakeEngine, completed
 
 SOURCE = Path(__file__).parents[1] / "projects" / "source"
@@ -216,3 +217,23 @@ def test_build_cross_compiles_the_arm64_stack_from_the_machine_s_base(tmp_path: 
             local_base="debian:trixie-slim-arm64", progress=SILENT,
         )  # fmt: skip
     assert "gisbox.lock" in exc.value.message and not engine.called("build")
+
+
+def test_no_make_base_is_honoured_for_the_cross_stage_s_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gisbox build --no-make-base` refuses to make the machine's base the cross stage
+    starts from, as it refuses the platform's own: an error naming the base, nothing built."""
+    project = with_arm64(Project.load(SOURCE))
+    project = dataclasses.replace(project, paths=dataclasses.replace(project.paths, root=tmp_path))
+    recipe = recipe_of(project)
+    write_stack_context(project.paths.support / "stack", recipe)
+    monkeypatch.setattr(engines, "engine_kinds", dict)  # no other engine to copy from
+    engine = FakeEngine()  # holds no base for amd64
+    with pytest.raises(EngineError) as exc:
+        ensure_stack(
+            project, engine, recipe, platform="linux/arm64",
+            local_base="debian:trixie-slim-arm64", progress=SILENT, make_base=False,
+        )  # fmt: skip
+    assert project.spec.image.base in exc.value.message and "--no-make-base" in exc.value.hint
+    assert not engine.called("build")

@@ -125,7 +125,7 @@ def build_image(
     start_interval = engine.supports_start_interval()
     rendered, dockerfile = render_context(project, start_interval, progress)
     build_args, stack = build_arguments(
-        project, engine, rendered, platform, local_base, progress, options.stack_from
+        project, engine, rendered, platform, local_base, progress, options
     )
     request = BuildRequest(
         context=project.paths.root,
@@ -186,7 +186,7 @@ def build_arguments(
     platform: str,
     local_base: str,
     progress: Progress,
-    stack_from: str | None = None,
+    options: BuildOptions = DEFAULTS,
 ) -> tuple[tuple[tuple[str, str], ...], UsedStack | None]:
     """The build arguments: the platform's base, and the stack image of compiled
     libraries when the strategy has one, used or made first."""
@@ -195,7 +195,7 @@ def build_arguments(
         return args, None
     stack = ensure_stack(
         project, engine, rendered.stack, platform=platform, local_base=local_base,
-        progress=progress, stack_from=stack_from,
+        progress=progress, stack_from=options.stack_from, make_base=options.make_base,
     )  # fmt: skip
     return (*args, (STACK_ARG, stack.tag)), stack
 

@@ -52,6 +52,7 @@ def ensure_stack(
     local_base: str,
     progress: Progress,
     stack_from: str | None = None,
+    make_base: bool = True,
 ) -> UsedStack:
     """The stack image of `recipe` for `platform`: the engine's, else pulled from
     `stack_from` (REGISTRY/REPO, where `gisbox stack push` put it), else built now from
@@ -77,7 +78,7 @@ def ensure_stack(
     )  # fmt: skip
     cross = recipe.cross.get(platform)
     if cross is not None:
-        build_base = cross_base(project, engine, cross, progress)
+        build_base = cross_base(project, engine, cross, progress, make=make_base)
         build_args += (("GISBOX_BUILD_BASE", build_base),)
     request = BuildRequest(
         context=context,
@@ -101,11 +102,14 @@ def ensure_stack(
 
 
 def cross_base(
-    project: Project, engine: ContainerEngine, cross: CrossRecipe, progress: Progress
-) -> str:
+    project: Project, engine: ContainerEngine, cross: CrossRecipe, progress: Progress,
+    *, make: bool = True,
+) -> str:  # fmt: skip
     """The local base a cross-compiling stage starts from (the build platform's), present
-    (or made) and the one the lock pins."""
-    local = ensure_base(engine, project.spec.image.base, cross.build_platform, progress=progress)
+    (or made, unless not `make`: --no-make-base) and the one the lock pins."""
+    local = ensure_base(
+        engine, project.spec.image.base, cross.build_platform, make=make, progress=progress
+    )
     layers = engine.inspect(local).layers
     if layers != cross.build_layers:
         raise BuildError(
