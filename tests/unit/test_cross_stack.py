@@ -14,7 +14,7 @@ import pytest
 from gisbox.engines import registry as engines
 from gisbox.image.stack import ensure_stack
 from gisbox.locking import resolve
-from gisbox.locking.apt_probe import CROSS_PROBE
+from gisbox.locking.apt_probe import cross_probe_script
 from gisbox.plugins.api import StackRecipe
 from gisbox.plugins.families import debian, osgeo, ubuntu
 from gisbox.plugins.registry import strategy_named
@@ -73,7 +73,7 @@ def test_the_cross_probe_asks_for_the_compilers_and_the_target_s_dev_packages() 
                    "libc6-dev:arm64", "libproj-dev:arm64", "libgeos-dev:arm64",
                    "libtiff-dev:arm64", "libcurl4-gnutls-dev:arm64"):  # fmt: skip
         assert f" {wanted}" in shell, wanted
-    script = CROSS_PROBE.format(arch="arm64", shell=shell)
+    script = cross_probe_script("arm64", shell)
     assert "dpkg --add-architecture arm64" in script
     subprocess.run(["sh", "-n", "-c", script], check=True)  # valid shell
     # nothing to cross-compile: families whose archive cannot, `cross = false`, and the

@@ -18,7 +18,7 @@ from gisbox.engines.base import ContainerEngine, RunOptions
 from gisbox.locking.closure import needed
 from gisbox.plugins.api import BaseFacts, ProbeStep
 from gisbox.project.lockfile import OsPackage, Stage
-from gisbox.render.templating import render_template
+from gisbox.render.templating import render_string, render_template
 from gisbox.runtime.errors import LockError
 
 # Every builder: binutils provides `strip`.
@@ -66,14 +66,15 @@ def probe_base(
 
 CROSS_PROBE = """set -eu
 export DEBIAN_FRONTEND=noninteractive
-dpkg --add-architecture {arch}
+dpkg --add-architecture {{ arch }}
 apt-get update -qq >/dev/null
-closure() {{
-  apt-get install -s --no-install-recommends "$@" \\
-    | awk '/^Inst/{{v=($3 ~ /^\\[/) ? $4 : $3; print $2"="substr(v,2)}}'
-}}
-{shell}
+{% include "apt_closure.sh.j2" %}{{ shell }}
 """
+
+
+def cross_probe_script(target_arch: str, shell: str) -> str:
+    """The shell `probe_cross` runs: `target_arch` added to dpkg, `closure` in scope."""
+    return render_string(CROSS_PROBE, None, arch=target_arch, shell=shell)
 
 
 def probe_cross(
@@ -82,7 +83,7 @@ def probe_cross(
     """What a stage of `base` (the machine's own platform) installs to cross-compile for
     `target_arch`: the `cross PIN` lines `shell` prints (`closure` in scope), each
     name[:arch]=version."""
-    script = CROSS_PROBE.format(arch=target_arch, shell=shell)
+    script = cross_probe_script(target_arch, shell)
     res = engine.run(base, ["sh", "-c", script], options=RunOptions(platform=platform), timeout=900)
     pins = tuple(sorted(line.split(" ", 1)[1] for line in res.stdout.splitlines()
                         if line.startswith("cross ")))  # fmt: skip

@@ -76,6 +76,26 @@ LABEL io.gisbox.stack.key="${GISBOX_STACK_KEY}"
       {{ name }}={{ value | tojson }}
 {%- endfor %}
 """
+APT_INSTALL = """\
+ARG DEBIAN_FRONTEND=noninteractive
+RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared \\
+    --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
+    echo '// emptied by gisbox: apt keeps its downloads in the build cache' \\
+       > /etc/apt/apt.conf.d/docker-clean \\
+{%- if add_arch %}
+    && dpkg --add-architecture {{ add_arch }} \\
+{%- endif %}
+    && apt-get update --no-list-cleanup \\
+    && apt-get install -y --no-install-recommends \\
+{%- for pin in pins %}
+       {{ pin }}{% if not loop.last or arch_pins %} \\{% endif %}
+{%- endfor %}
+{%- for arch, more in arch_pins %}
+    && if [ "$(dpkg --print-architecture)" = {{ arch }} ]; then \\
+         apt-get install -y --no-install-recommends{% for pin in more %} {{ pin }}{% endfor %}; \\
+       fi{% if not loop.last %} \\{% endif %}
+{%- endfor %}
+"""
 STACK_DOCKERFILE = """\
 # gisbox stack image: GDAL {{ ctx.version }} from Debian's source archive (sha256
 # {{ ctx.sha256 }}),
@@ -83,21 +103,6 @@ STACK_DOCKERFILE = """\
 # on the base's PROJ and GEOS. Made by `gisbox build` when missing; `gisbox stack ls`.
 ARG GISBOX_BASE={{ ctx.base }}
 FROM ${GISBOX_BASE}
-ARG DEBIAN_FRONTEND=noninteractive
-RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared \\
-    --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
-    echo '// emptied by gisbox: apt keeps its downloads in the build cache' \\
-       > /etc/apt/apt.conf.d/docker-clean \\
-    && apt-get update --no-list-cleanup \\
-    && apt-get install -y --no-install-recommends \\
-{%- for pin in ctx.pins %}
-       {{ pin }}{% if not loop.last or ctx.arch_pins %} \\{% endif %}
-{%- endfor %}
-{%- for arch, pins in ctx.arch_pins %}
-    && if [ "$(dpkg --print-architecture)" = {{ arch }} ]; then \\
-         apt-get install -y --no-install-recommends{% for pin in pins %} {{ pin }}{% endfor %}; \\
-       fi{% if not loop.last %} \\{% endif %}
-{%- endfor %}
 """
 CROSS_DOCKERFILE = """\
 # gisbox stack image: GDAL {{ ctx.version }} from Debian's source archive (sha256
@@ -110,17 +115,8 @@ CROSS_DOCKERFILE = """\
 ARG GISBOX_BASE={{ ctx.base }}
 ARG GISBOX_BUILD_BASE={{ ctx.base }}
 FROM --platform={{ cross.build_platform }} ${GISBOX_BUILD_BASE} AS cross
-ARG DEBIAN_FRONTEND=noninteractive
-RUN --mount=type=cache,id=gisbox-apt-cache,target=/var/cache/apt,sharing=shared \\
-    --mount=type=cache,id=gisbox-apt-lists,target=/var/lib/apt/lists,sharing=locked \\
-    echo '// emptied by gisbox: apt keeps its downloads in the build cache' \\
-       > /etc/apt/apt.conf.d/docker-clean \\
-    && dpkg --add-architecture {{ cross.arch }} \\
-    && apt-get update --no-list-cleanup \\
-    && apt-get install -y --no-install-recommends \\
-{%- for pin in cross.pins %}
-       {{ pin }}{% if not loop.last %} \\{% endif %}
-{%- endfor %}
+"""
+CROSS_ENV = """\
 # pkg-config and CMake find {{ cross.arch }}'s libraries, never the machine's
 ENV PKG_CONFIG_LIBDIR=/usr/lib/{{ cross.triplet }}/pkgconfig:/usr/share/pkgconfig
 """
@@ -151,16 +147,20 @@ class CrossBuild:
 
 def native_dockerfile(build: GdalBuild) -> str:
     """The stack image compiled in a container of its own platform."""
-    text = STACK_DOCKERFILE + COMPILE_GDAL + LABELS
-    return render_string(text, build, python=f"python{build.python}", cross_options=())
+    text = STACK_DOCKERFILE + APT_INSTALL + COMPILE_GDAL + LABELS
+    return render_string(
+        text, build, python=f"python{build.python}", cross_options=(),
+        pins=build.pins, arch_pins=build.arch_pins, add_arch="",
+    )  # fmt: skip
 
 
 def cross_dockerfile(build: GdalBuild, cross: CrossBuild) -> str:
     """The stack image compiled on `cross.build_platform` for `cross.platform`."""
-    text = CROSS_DOCKERFILE + COMPILE_GDAL + CROSS_COPY + LABELS
+    text = CROSS_DOCKERFILE + APT_INSTALL + CROSS_ENV + COMPILE_GDAL + CROSS_COPY + LABELS
     return render_string(
-        text, build, python="python3", cross_options=cross.cmake_options(), cross=cross
-    )
+        text, build, python="python3", cross_options=cross.cmake_options(), cross=cross,
+        pins=cross.pins, arch_pins=(), add_arch=cross.arch,
+    )  # fmt: skip
 
 
 def stack_pins(lock: Lock) -> tuple[tuple[str, ...], ArchPins]:
