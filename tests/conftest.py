@@ -3,6 +3,7 @@ hook that collects tests/projects."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -12,21 +13,42 @@ import pytest
 
 from gisbox.project.profiles import init_project
 from gisbox.project.spec import load_spec
+from tests.disk_budget import (  # build caches pruned between test files, free disk said
+    pytest_report_header,
+    pytest_runtest_teardown,
+    pytest_terminal_summary,
+)
 from tests.image_fixtures import base_image, engine, project_images
 
 __all__ = ["base_image", "engine", "project_images"]  # fixtures shared by every test folder
+__all__ += ["pytest_report_header", "pytest_runtest_teardown", "pytest_terminal_summary"]
 
 PROJECTS = Path(__file__).parent / "projects"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Snapshots are rewritten by a person who reads the difference, never by CI."""
+    """Snapshots are rewritten by a person who reads the difference, never by CI. Every
+    lock of the run resolves the package index as it was HELD_DAYS before the day began."""
     if os.environ.get("GISBOX_UPDATE_SNAPSHOTS") == "1" and os.environ.get("CI"):
         raise pytest.UsageError(
             "GISBOX_UPDATE_SNAPSHOTS=1 is refused when CI is set: a CI run that rewrote the "
             "golden files would pass whatever the rendering became; update them locally, "
             "read the difference and commit it"
         )
+    os.environ.setdefault("UV_EXCLUDE_NEWER", index_date())
+
+
+# Tests lock the same spec again minutes or an engine apart and compare the locks byte for
+# byte; a release in between, or a page served without a release of the day before (seen
+# in CI: idna 3.21, one day old, was there for one lock and missing for the next), would
+# make them differ. uv's UV_EXCLUDE_NEWER holds the index at a date; gisbox's own uv pin
+# ignores it (gisbox.locking.pyindex).
+HELD_DAYS = 3
+
+
+def index_date() -> str:
+    today = datetime.datetime.now(datetime.UTC).date()
+    return f"{today - datetime.timedelta(days=HELD_DAYS)}T00:00:00Z"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -28,6 +28,7 @@ from gisbox.image.cacert import find_ca_bundle
 from gisbox.locking.bases import ensure_base
 from gisbox.locking.debootstrap import make_base
 from gisbox.runtime.errors import EngineError
+from tests.disk_budget import BUDGET
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BASE = "debian:bookworm-slim"
@@ -65,7 +66,7 @@ def need(detect: Any, what: str) -> CliEngine:
 
 @pytest.fixture(scope="session")
 def engine() -> CliEngine:
-    return need(detect_docker, "Docker")
+    return BUDGET.track(need(detect_docker, "Docker"))
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +145,7 @@ class ProjectImages:
                 project, "--ca-cert", str(bundle), *args, timeout=self.TIMEOUTS.get(name, 1800)
             )
             self.built[name] = Built(project, report, marker, report["tag"], self.engine)
+            BUDGET.bound()  # its cache is not needed by the next project's build
         return self.built[name]
 
 

@@ -20,6 +20,7 @@ from gisbox.engines.docker import DockerEngine, detect_docker
 from gisbox.project.profiles import init_project
 from gisbox.project.spec import SPEC_FILE
 from gisbox.runtime.errors import EngineError
+from tests.disk_budget import BUDGET
 from tests.image_fixtures import BASE, IN_CI
 
 NEXT = os.environ.get("GISBOX_DOCKER_NEXT", "unix:///run/gisbox-next/docker.sock")
@@ -50,6 +51,7 @@ def next_engine(engine: CliEngine, base_image: str) -> DockerEngine:
             check=False,
         )
         assert save.wait() == 0 and loaded.returncode == 0, loaded.stderr
+    BUDGET.track(found)
     return found
 
 

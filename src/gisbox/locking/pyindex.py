@@ -12,6 +12,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import tarfile
@@ -157,6 +158,16 @@ def python_platform(platform: str, glibc: str, known: frozenset[str] | None = No
     return f"{arch}-manylinux_{major}_{minor}"
 
 
+def run_uv(argv: list[str], *, as_of_now: bool) -> subprocess.CompletedProcess[str]:
+    """uv with `argv`, once more with `--refresh` if it fails (see compile_requirements)."""
+    env = {k: v for k, v in os.environ.items() if not (as_of_now and k == "UV_EXCLUDE_NEWER")}
+    res = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+    if res.returncode != 0:
+        res = subprocess.run([*argv, "--refresh"], capture_output=True, text=True, check=False,
+                             env=env)  # fmt: skip
+    return res
+
+
 def compile_requirements(
     requirements: list[str],
     *,
@@ -164,36 +175,31 @@ def compile_requirements(
     uv_platform: str,
     index_url: str | None = None,
     extra_index_urls: tuple[str, ...] = (),
+    as_of_now: bool = False,
 ) -> list[PythonPackage]:
-    """Resolve `requirements` to exact versions with every wheel's sha256."""
+    """Resolve `requirements` to exact versions with every wheel's sha256.
+
+    uv's own UV_EXCLUDE_NEWER holds the resolution at a date (what the index held then);
+    `as_of_now` ignores it, for a pin that must be today's (gisbox's own uv).
+
+    A failed resolution is tried once more with `--refresh`: uv answers from its cache of
+    the index's pages while they are fresh by the index's own headers, and a page cached
+    a moment before a release (or served stale by a proxy or CDN) lacks it, so resolving a
+    second platform to the versions the first just found would fail for nothing.
+    """
     with tempfile.TemporaryDirectory(prefix="gisbox-lock-") as tmp:
         src = Path(tmp) / "requirements.in"
         out = Path(tmp) / "pylock.toml"
         src.write_text("\n".join(requirements) + "\n")
-        argv = [
-            uv_bin(),
-            "pip",
-            "compile",
-            str(src),
-            "-o",
-            str(out),
-            "--format",
-            "pylock.toml",
-            "--python-version",
-            python_version,
-            "--python-platform",
-            uv_platform,
-            "--only-binary",
-            ":all:",
-            "--generate-hashes",
-            "--no-header",
-            "--quiet",
-        ]
+        argv = [uv_bin(), "pip", "compile", str(src), "-o", str(out), "--format", "pylock.toml",
+                "--python-version", python_version, "--python-platform", uv_platform,
+                "--only-binary", ":all:", "--generate-hashes", "--no-header",
+                "--quiet"]  # fmt: skip
         if index_url:
             argv += ["--index-url", index_url]
         for url in extra_index_urls:
             argv += ["--extra-index-url", url]
-        res = subprocess.run(argv, capture_output=True, text=True, check=False)
+        res = run_uv(argv, as_of_now=as_of_now)
         if res.returncode != 0:
             raise LockError(
                 "uv could not resolve the requirements for "
@@ -232,11 +238,13 @@ class UvIndex:
         )
 
     def uv_pin(self) -> PythonPackage:
-        # from PyPI, whatever the spec's index: gisbox's own tool, not the user's stack
+        # from PyPI, whatever the spec's index: gisbox's own tool, not the user's stack,
+        # the version running, whatever date the stack's resolution is held at
         (uv,) = compile_requirements(
             [f"uv=={uv_version()}"],
             python_version=self.python_version,
             uv_platform=self.uv_platform,
+            as_of_now=True,
         )
         return uv
 
