@@ -15,6 +15,7 @@ apt_updated=0
 apt_install() {
   if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt-get clean  # the downloaded .debs (2.5 GB for everything here): the tests need the disk
 }
 
 engine_up() {
