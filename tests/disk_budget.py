@@ -1,16 +1,16 @@
 """The test run's disk budget (hooks that tests/conftest.py takes in).
 
-BuildKit keeps every step of every build it ran: over a CI run that is 20+ GB of build
-cache on the host's engine and 5 GB on the second engine, besides the images the tests
-share. CI machines share a disk whose free space varies, and a run that filled it failed
-a hundred unrelated tests at once. So:
+BuildKit keeps every step of every build it ran: over a CI run that was 15 GB of build
+cache on the host's engine and 5 GB on the second engine (measured), besides the images
+the tests share. CI machines share a disk whose free space varies, and a run that filled
+it failed a hundred unrelated tests at once. So:
 
 - after each test file that used an engine, and after each tests/projects image is built,
   every Docker engine the run used prunes its build cache down to KEEP (least recently
   used first: the package-index cache mount every build uses stays; images are never
   touched). GISBOX_TEST_BUILD_CACHE overrides KEEP (`0` empties the cache each time).
-  A test that needs an earlier build's cache builds that project again first (cheap when
-  the cache is still there);
+  A test that needs a build's cache builds the project clean first: a build that finds
+  its steps by key does not bring back the files of the steps it skipped;
 - the header says how much disk is free, and the summary the least free disk seen and
   after which test file, so a run that fills the disk says so.
 """
